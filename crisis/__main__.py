@@ -1,0 +1,5 @@
+"""`python -m crisis` runs the command-line interface."""
+
+from crisis.cli import main
+
+main()

@@ -1,0 +1,50 @@
+"""The typer application and the one place that turns a CrisisError into a message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from crisis.errors import CrisisError, RefusedError
+
+
+class _Group(TyperGroup):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CrisisError as exc:
+            report(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+def report(exc: CrisisError) -> None:
+    """`Error: …` and `Hint: …` on stderr, nothing on stdout."""
+    typer.echo(f"Error: {exc.message}", err=True)
+    if isinstance(exc, RefusedError) and exc.allowed:
+        typer.echo(f"Allowed now: {', '.join(exc.allowed)}", err=True)
+    if exc.hint:
+        typer.echo(f"Hint: {exc.hint}", err=True)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="crisis",
+    help="Crisis and e-reputation incident playbooks: detect, triage, respond, escalate, review.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+from crisis.cli import actions, audit, demo, incidents, playbooks, tick, workspace  # noqa: E402
+
+for module in (workspace, incidents, actions, tick, demo):
+    module.register(app)
+app.add_typer(playbooks.app, name="playbook")
+app.add_typer(audit.app, name="audit")
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,68 @@
+"""What every command needs: settings, the database, the clock, the actor."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from crisis.clock import Clock, SystemClock, VirtualClock
+from crisis.errors import UsageError
+from crisis.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+
+@cache
+def settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def _engine(url: str) -> Engine:
+    from crisis.db import open_engine
+
+    return open_engine(url)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The command's one transaction: committed if the command succeeds, rolled back otherwise."""
+    from crisis.db import transaction
+
+    with transaction(_engine(settings().database_url)) as session:
+        yield session
+
+
+def clock() -> Clock:
+    """The wall clock, or the instant in CRISIS_NOW (for rehearsals and reproducible runs)."""
+    fixed = os.environ.get("CRISIS_NOW")
+    return VirtualClock(parse_instant(fixed, "CRISIS_NOW")) if fixed else SystemClock()
+
+
+def parse_instant(text: str, where: str) -> datetime:
+    """An ISO 8601 instant; without a zone it is read in UTC."""
+    from datetime import timezone
+
+    try:
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{where}: {text!r} is not an ISO 8601 time", hint="write it like 2026-11-22T14:30 or 2026-11-22T14:30+01:00") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+
+
+def actor(given: str | None) -> str:
+    if not given or not given.strip():
+        raise UsageError("who is acting? every change is signed", hint="pass --as NAME or set CRISIS_USER=NAME")
+    return given.strip()
+
+
+def playbook(playbook_id: str):
+    from crisis.playbook.loader import find_playbook_path, load_playbook
+
+    return load_playbook(find_playbook_path(settings().playbooks_dir, playbook_id))

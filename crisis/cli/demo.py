@@ -1,0 +1,86 @@
+"""`crisis demo`: a hijacked-account incident walked from detection to closure, on a throwaway database."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crisis.cli import context
+from crisis.errors import RefusedError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo database at this path.")] = None) -> None:
+    """Walk a sample hijacked-account incident through every state on a virtual clock.
+
+    Uses the shipped (or workspace) playbook and a throwaway SQLite database: nothing is sent
+    and your own incidents are not touched. Each line shows the command a responder would type.
+
+    Example: crisis demo
+    """
+    from crisis.clock import SystemClock, VirtualClock
+    from crisis.db import open_engine, transaction
+    from crisis.incident import service
+    from crisis.incident.rules import FollowUp
+    from crisis.incident.timeline import verify_chain
+
+    folder = Path(tempfile.mkdtemp(prefix="crisis-demo-")) if keep is None else keep.parent
+    db = keep or folder / "demo.db"
+    engine = open_engine(f"sqlite:///{db}")
+    clock = VirtualClock(SystemClock().now().replace(second=0, microsecond=0))
+    playbook = context.playbook("hijacked_account")
+    ref = "INC-0001"
+
+    def step(minutes: int, command: str, action) -> None:
+        clock.advance(timedelta(minutes=minutes))
+        typer.echo(f"{clock.now():%a %H:%M}  $ crisis {command}")
+        try:
+            with transaction(engine) as session:
+                typer.echo(f"        {action(session) or 'ok'}")
+        except RefusedError as exc:
+            typer.echo(f"        {exc.message}".replace("\n", "\n        "))
+
+    def state(session) -> str:
+        i = service.get_incident(session, ref)
+        return f"{i.ref} is {i.state}, {i.severity}, level {i.level}"
+
+    typer.echo(f"crisis demo: a hijacked Instagram account, on a throwaway database ({db})\n")
+    step(0, 'open -p hijacked_account -t "Our Instagram posts a crypto scam" --as ana',
+         lambda s: (service.open_incident(s, clock, "ana", playbook, title="Our Instagram posts a crypto scam",
+                                          channel="instagram", brand="Acme", lang="en"), state(s))[1])
+    step(20, "tick   # nobody acknowledged within the 15 minutes a SEV2 hijack allows",
+         lambda s: "; ".join(f"{b.deadline} breached, escalated to {b.escalated_to}" for b in service.tick(s, clock)))
+    step(2, f"ack {ref} --as ana", lambda s: (service.fire(s, clock, "ana", ref, "acknowledge"), state(s))[1])
+    step(1, f"respond {ref}", lambda s: service.fire(s, clock, "ana", ref, "respond"))
+    for key, value in (("platform", "instagram"), ("attacker_posted", "yes"), ("still_locked_out", "no")):
+        step(1, f"fact {ref} {key} {value}", lambda s, k=key, v=value: (service.set_fact(s, clock, "ana", ref, k, v), state(s))[1])
+    step(1, f"respond {ref}", lambda s: (service.fire(s, clock, "ana", ref, "respond"), state(s))[1])
+    step(1, f"next {ref}   # before the containment checklist is done", lambda s: service.fire(s, clock, "ana", ref, "next"))
+    with transaction(engine) as session:
+        incident = service.get_incident(session, ref)
+        steps = service.pinned_playbook(session, incident).steps
+    for number, pb_step in enumerate(steps):
+        for item in pb_step.checklist:
+            step(2, f"check {ref} {item.id}", lambda s, i=item.id: service.check_item(s, clock, "ana", ref, i) and None)
+        if pb_step.requires_facts:
+            step(1, f"fact {ref} payment_or_ads_at_risk no", lambda s: service.set_fact(s, clock, "ana", ref, "payment_or_ads_at_risk", "no") and None)
+        verb = "next" if number < len(steps) - 1 else "stabilize"
+        step(1, f"{verb} {ref}", lambda s, v=verb: (service.fire(s, clock, "ana", ref, v), state(s))[1])
+    step(24 * 60, f"resolve {ref}", lambda s: (service.fire(s, clock, "ana", ref, "resolve"), state(s))[1])
+    step(5, f"close {ref}   # before the post-incident review", lambda s: service.fire(s, clock, "ana", ref, "close"))
+    step(30, f'review {ref} --what ... --gained ... --follow-up "Individual logins for every account; ana; ..."',
+         lambda s: service.record_review(s, clock, "ana", ref, what_happened="A former intern's reused password let an attacker post a crypto scam.",
+                                         what_gained="2FA on every account; followers thanked us for the fast warning.",
+                                         follow_ups=[FollowUp("Move every account to individual logins", "ana",
+                                                              clock.now().date() + timedelta(days=21))]) and None)
+    step(1, f"close {ref}", lambda s: (service.fire(s, clock, "ana", ref, "close"), state(s))[1])
+    step(0, "audit verify", lambda s: str(verify_chain(s, service.get_incident(s, ref)) or
+                                          f"ok: {service.get_incident(s, ref).event_count} events, hash chain intact"))
+    typer.echo(f"\nTry it yourself: crisis init my-workspace && cd my-workspace && crisis playbook list")

@@ -1,0 +1,99 @@
+"""Opening, listing and reading incidents: open, list, show, timeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from crisis.cli import context
+from crisis.cli.params import Actor, Json, Ref
+
+
+def register(app: typer.Typer) -> None:
+    app.command("open")(open_)
+    app.command("list")(list_)
+    app.command("show")(show)
+    app.command("timeline")(timeline)
+
+
+def open_(
+    playbook: Annotated[str, typer.Option("--playbook", "-p", help="Playbook id, e.g. hijacked_account.", show_default=False)],
+    title: Annotated[str, typer.Option("--title", "-t", help="What is happening, in one line.", show_default=False)],
+    severity: Annotated[str | None, typer.Option(help="SEV1…SEV4; default: the playbook's assessment.")] = None,
+    channel: Annotated[str | None, typer.Option(help="Where it started: x, facebook, instagram, tripadvisor…")] = None,
+    brand: Annotated[str | None, typer.Option(help="The brand concerned (default: the workspace's).")] = None,
+    drill: Annotated[bool, typer.Option("--drill", help="Mark it as an exercise: kept apart in metrics.")] = False,
+    as_: Actor = None,
+) -> None:
+    """Open an incident in state detected, pinned to the playbook's current version.
+
+    Example: crisis open --playbook hijacked_account --title "Instagram account posts crypto scam" --as ana
+    """
+    from crisis.incident.service import open_incident
+
+    settings, who = context.settings(), context.actor(as_)
+    pb = context.playbook(playbook)
+    with context.unit_of_work() as session:
+        incident = open_incident(session, context.clock(), who, pb, title=title, severity=severity, channel=channel,
+                                 brand=brand or settings.brand, lang=settings.lang, is_drill=drill)
+        ref, sev, level = incident.ref, incident.severity, incident.level
+    typer.echo(f"{ref} opened: {pb.title(settings.lang)} at {sev}, escalation level {level}")
+    typer.echo(f"Next: crisis ack {ref}")
+
+
+def list_(
+    open_only: Annotated[bool, typer.Option("--open", help="Only incidents not yet resolved, closed or dismissed.")] = False,
+    playbook: Annotated[str | None, typer.Option("--playbook", "-p", help="Only incidents of this playbook.")] = None,
+    as_json: Json = False,
+) -> None:
+    """List incidents, oldest first.
+
+    Example: crisis list --open
+    """
+    from crisis.cli.views import incident_summary
+    from crisis.incident.service import list_incidents
+
+    with context.unit_of_work() as session:
+        rows = [incident_summary(i) for i in list_incidents(session, open_only=open_only, playbook_id=playbook)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("No incidents." if not open_only else "No open incidents.", err=True)
+        return
+    for r in rows:
+        drill = " [DRILL]" if r["is_drill"] else ""
+        typer.echo(f"{r['ref']}  {r['severity']}  {r['state']:<28} {r['playbook']:<18} {r['title']}{drill}")
+
+
+def show(ref: Ref, as_json: Json = False) -> None:
+    """Show an incident: state, step, severity, deadlines, checklist, facts, last events, actions allowed now.
+
+    Example: crisis show INC-0001
+    """
+    from crisis.cli.views import incident_detail, show_text
+    from crisis.incident.service import get_incident
+
+    with context.unit_of_work() as session:
+        view = incident_detail(session, get_incident(session, ref), context.clock().now())
+    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else show_text(view))
+
+
+def timeline(ref: Ref, as_json: Json = False) -> None:
+    """Print the whole timeline of an incident, oldest event first.
+
+    Example: crisis timeline INC-0001 --json
+    """
+    from crisis.cli.views import describe_event, event_dict
+    from crisis.incident.service import get_incident
+    from crisis.incident.timeline import list_events
+
+    with context.unit_of_work() as session:
+        events = [event_dict(e) for e in list_events(session, get_incident(session, ref))]
+    if as_json:
+        typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
+        return
+    for e in events:
+        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {e['actor']:<12} {describe_event(e)}")

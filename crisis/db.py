@@ -1,0 +1,134 @@
+"""Storage: the declarative base, UTC datetimes, the engine, and the transaction scope.
+
+Entry points own the transaction through `transaction()`: commit on success, roll back on any
+error. SQLAlchemy's errors are turned into `StorageError`s here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.types import TypeDecorator
+
+from crisis.errors import ConflictError, StorageError
+
+SCHEMA_REVISION = "0001"  # the alembic head this code expects; tests hold it equal to migrations/
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend; SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: times come from the Clock, in UTC")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def open_engine(url: str, *, migrate: bool = True) -> Engine:
+    """An engine on `url` whose schema is at this code's revision. Raises StorageError."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+    except Exception as exc:  # a malformed URL or a missing driver, named by SQLAlchemy
+        raise StorageError(f"cannot use database {_safe(url)}: {exc}", hint="check CRISIS_DATABASE_URL or crisis.toml [database] url") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if migrate:
+        with _translated(engine):
+            _ensure_schema(engine)
+    return engine
+
+
+def _ensure_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        has_table = inspect(conn).has_table("alembic_version")
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
+    if current == SCHEMA_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util.exc import CommandError
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        try:
+            command.upgrade(config, "head")
+        except CommandError as exc:
+            raise StorageError(f"the database at {_safe(str(engine.url))} is at schema {current}, which this crisis does not know",
+                               hint="upgrade crisis to the version that wrote this database") from exc
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commits if the block succeeds, rolls back otherwise."""
+    with _translated(engine):
+        with Session(engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+
+@contextmanager
+def _translated(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError as exc:
+        raise ConflictError("the incident changed while you were acting on it", hint="run `crisis show REF` to see its new state, then retry") from exc
+    except IntegrityError as exc:
+        raise ConflictError("someone else wrote the same record at the same time", hint="retry the command") from exc
+    except OperationalError as exc:
+        if "locked" in str(exc.orig).lower():
+            raise StorageError(f"the database {_safe(str(engine.url))} is locked by another crisis process",
+                               hint="wait for it to finish and retry") from exc
+        raise StorageError(f"database {_safe(str(engine.url))} failed: {exc.orig}", hint="check that it is reachable and writable") from exc
+    except DBAPIError as exc:
+        raise StorageError(f"database {_safe(str(engine.url))} failed: {exc.orig}") from exc
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, fit for a message."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"

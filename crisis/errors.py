@@ -1,0 +1,62 @@
+"""The errors crisis reports to people, each with its exit code and an optional hint.
+
+    CrisisError                     exit 1, any failure we expected and can explain
+    ├── UsageError                  exit 2, a command called the wrong way (bad option value)
+    ├── NotFoundError (LookupError) exit 3, no incident, playbook, fact or item by that name
+    ├── RefusedError                exit 4, the rules of the trade forbid this action now
+    ├── ContentError (ValueError)   exit 5, a playbook, template or input file is invalid
+    ├── StorageError                exit 6, the database cannot be reached, is locked or too old
+    │   └── ConflictError           exit 7, someone else changed the incident meanwhile
+    └── TamperedError               exit 8, the timeline's hash chain does not verify
+
+Catch `CrisisError` at an entry point; everything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class CrisisError(Exception):
+    """A failure we can explain to the responder; `hint` says what to do next."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(CrisisError):
+    exit_code = 2
+
+
+class NotFoundError(CrisisError, LookupError):
+    exit_code = 3
+
+
+class RefusedError(CrisisError):
+    """An action the lifecycle or a rule forbids now; `allowed` lists what is possible instead."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, hint: str | None = None, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.allowed = allowed
+
+
+class ContentError(CrisisError, ValueError):
+    """Invalid content; the message starts with `file:line:column:` when a place is known."""
+
+    exit_code = 5
+
+
+class StorageError(CrisisError):
+    exit_code = 6
+
+
+class ConflictError(StorageError):
+    exit_code = 7
+
+
+class TamperedError(CrisisError):
+    exit_code = 8

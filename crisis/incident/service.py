@@ -1,0 +1,301 @@
+"""Incident use cases: the one way to change an incident.
+
+Each function takes `(session, clock, actor, …)`, applies the lifecycle, appends timeline events
+and arms or settles deadlines in the caller's transaction. None of them commits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crisis.clock import Clock
+from crisis.errors import NotFoundError, RefusedError, UsageError
+from crisis.incident import deadlines, lifecycle
+from crisis.incident.models import Deadline, FactAnswer, FollowUpRow, Incident, PlaybookVersion, Review, ChecklistMark
+from crisis.incident.rules import ACTIONS, FollowUp, Situation
+from crisis.incident.rules import Review as ReviewSnapshot
+from crisis.incident.timeline import append_event
+from crisis.playbook.loader import parse_fact_value, parse_playbook
+from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
+
+_REF = re.compile(r"^(?:INC-)?0*(\d+)$", re.IGNORECASE)
+_PINNED: dict[str, Playbook] = {}
+
+
+def _check_actor(actor: str) -> str:
+    if not actor or not actor.strip():
+        raise UsageError("every change names its actor", hint="pass --as NAME or set CRISIS_USER")
+    return actor.strip()
+
+
+def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, *, title: str, severity: str | None = None,
+                  channel: str | None = None, brand: str | None = None, lang: str = "en", is_drill: bool = False,
+                  signals: dict[str, Any] | None = None) -> Incident:
+    """Open an incident in state `detected`, pinned to this playbook version, its deadlines armed."""
+    actor, now = _check_actor(actor), clock.now()
+    if not title.strip():
+        raise UsageError("an incident needs a title that says what is happening")
+    if severity is not None and severity not in SEVERITIES:
+        raise UsageError(f"unknown severity {severity!r}", hint=f"use one of: {', '.join(SEVERITIES)}")
+    if session.get(PlaybookVersion, playbook.version) is None:
+        session.add(PlaybookVersion(version=playbook.version, playbook_id=playbook.id, path=playbook.path,
+                                    source=playbook.source, first_used_at=now))
+    signals = dict(signals or {})
+    assessed = playbook.evaluate_severity(signals)
+    number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
+    incident = Incident(number=number, playbook_id=playbook.id, playbook_version=playbook.version, title=title.strip(),
+                        brand=brand, channel=channel, lang=lang, severity=severity or assessed, state="detected",
+                        level=playbook.level_for(severity or assessed), signals=signals, is_drill=is_drill,
+                        opened_by=actor, opened_at=now, updated_at=now, head_hash="")
+    session.add(incident)
+    session.flush()
+    armed = deadlines.arm_on_entry(incident, playbook, "detected", now)
+    append_event(session, incident, now, actor, "opened", {
+        "playbook": playbook.id, "version": playbook.version, "title": incident.title, "severity": incident.severity,
+        "severity_why": "set by the responder" if severity else _severity_why(playbook, signals, assessed),
+        "level": incident.level, "brand": brand, "channel": channel, "is_drill": is_drill,
+        "deadlines_armed": _describe(armed)})
+    return incident
+
+
+def get_incident(session: Session, ref: str) -> Incident:
+    """The incident `INC-0042` (or `42`). Raises NotFoundError."""
+    match = _REF.match(ref.strip())
+    incident = session.scalar(select(Incident).where(Incident.number == int(match[1]))) if match else None
+    if incident is None:
+        raise NotFoundError(f"no incident {ref!r}", hint="run `crisis list` to see the incidents")
+    return incident
+
+
+def list_incidents(session: Session, *, open_only: bool = False, playbook_id: str | None = None) -> list[Incident]:
+    query = select(Incident).order_by(Incident.number)
+    if open_only:
+        query = query.where(Incident.state.not_in(("resolved", "closed", "dismissed")))
+    if playbook_id:
+        query = query.where(Incident.playbook_id == playbook_id)
+    return list(session.scalars(query))
+
+
+def pinned_playbook(session: Session, incident: Incident) -> Playbook:
+    """The playbook version the incident started on, parsed once per process."""
+    if incident.playbook_version not in _PINNED:
+        row = session.get(PlaybookVersion, incident.playbook_version)
+        assert row is not None, "foreign key guarantees the pinned version"
+        _PINNED[row.version] = parse_playbook(row.source, row.path)
+    return _PINNED[incident.playbook_version]
+
+
+def situation(incident: Incident, playbook: Playbook) -> Situation:
+    """The incident as the lifecycle's guards see it."""
+    review = None
+    if incident.review is not None:
+        review = ReviewSnapshot(incident.review.what_happened, incident.review.what_gained,
+                                tuple(FollowUp(f.action, f.owner, f.due_on) for f in incident.review.follow_ups))
+    return Situation(playbook=playbook, severity=incident.severity, level=incident.level,
+                     facts={f.fact_id: f.value for f in incident.facts},
+                     checked=frozenset((m.step_id, m.item_id) for m in incident.marks),
+                     review=review, signals=incident.signals, lang=incident.lang)
+
+
+def allowed_actions(session: Session, incident: Incident) -> list[str]:
+    playbook = pinned_playbook(session, incident)
+    return lifecycle.allowed(playbook, incident.state, situation(incident, playbook))
+
+
+def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, note: str | None = None) -> Incident:
+    """Fire a lifecycle trigger. Raises RefusedError with the reason and the actions allowed now."""
+    if trigger == "escalate":
+        return escalate(session, clock, actor, ref, why=note or "escalated by the responder")
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    playbook = pinned_playbook(session, incident)
+    old = incident.state
+    new = lifecycle.fire(playbook, old, trigger, situation(incident, playbook))
+    incident.state = new
+    outcome = deadlines.settle_on_exit(incident, playbook, old, new, now)
+    armed = deadlines.arm_on_entry(incident, playbook, new, now)
+    append_event(session, incident, now, actor, "transition", {
+        "trigger": trigger, "from": old, "to": new, "note": note,
+        "deadlines_met": outcome.get("met", []), "deadlines_cancelled": outcome.get("cancelled", []),
+        "deadlines_armed": _describe(armed)})
+    entered = playbook.find_step(new.split(".", 1)[1]) if new.startswith("responding.") else None
+    for action in entered.on_enter if entered else ():
+        for effect in ACTIONS[action](situation(incident, playbook), entered):
+            if playbook.level_rank(effect.level) > playbook.level_rank(incident.level):
+                _raise_level(session, now, actor, incident, effect.level, effect.why)
+    return incident
+
+
+def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, to_level: str | None = None) -> Incident:
+    """Raise the escalation level by one, or to `to_level`. Refused at the top or on a closed incident."""
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    playbook = pinned_playbook(session, incident)
+    lifecycle.fire(playbook, incident.state, "escalate", situation(incident, playbook))
+    levels = playbook.escalation_levels
+    target = to_level or levels[playbook.level_rank(incident.level) + 1]
+    if target not in levels:
+        raise UsageError(f"unknown escalation level {target!r}", hint=f"levels of {playbook.id}: {', '.join(levels)}")
+    if playbook.level_rank(target) <= playbook.level_rank(incident.level):
+        raise RefusedError(f"{incident.ref} is already at {incident.level}; escalation only goes up",
+                           allowed=tuple(lifecycle.allowed(playbook, incident.state, situation(incident, playbook))))
+    _raise_level(session, now, actor, incident, target, why)
+    return incident
+
+
+def _raise_level(session: Session, now: datetime, actor: str, incident: Incident, level: str, why: str) -> None:
+    append_event(session, incident, now, actor, "escalated", {"from": incident.level, "to": level, "why": why})
+    incident.level = level
+
+
+def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity: str, *, why: str) -> Incident:
+    """Change the severity; going up convenes the level the playbook names for it."""
+    actor, now = _check_actor(actor), clock.now()
+    if severity not in SEVERITIES:
+        raise UsageError(f"unknown severity {severity!r}", hint=f"use one of: {', '.join(SEVERITIES)}")
+    if not why.strip():
+        raise UsageError("a severity change needs its reason (--why)")
+    incident = get_incident(session, ref)
+    _refuse_if_final(incident, "change its severity")
+    if severity == incident.severity:
+        raise RefusedError(f"{incident.ref} is already {severity}")
+    _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
+    return incident
+
+
+def _change_severity(session: Session, now: datetime, actor: str, incident: Incident, playbook: Playbook, severity: str, why: str) -> None:
+    old = incident.severity
+    incident.severity = severity
+    moved = deadlines.reschedule(incident, playbook, severity)
+    append_event(session, incident, now, actor, "severity_changed", {"from": old, "to": severity, "why": why, "deadlines_moved": moved})
+    wanted = playbook.level_for(severity)
+    if severity_rank(severity) < severity_rank(old) and playbook.level_rank(wanted) > playbook.level_rank(incident.level):
+        _raise_level(session, now, actor, incident, wanted, f"severity rose to {severity}")
+
+
+def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str) -> Incident:
+    """Record a triage answer; re-evaluate the severity rules (a rise escalates)."""
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    _refuse_if_final(incident, "change its facts")
+    playbook = pinned_playbook(session, incident)
+    fact = playbook.find_fact(fact_id)
+    if fact is None:
+        raise NotFoundError(f"playbook {playbook.id} asks no fact {fact_id!r}",
+                            hint=f"facts: {', '.join(f.id for f in playbook.facts) or 'none'}")
+    try:
+        value = parse_fact_value(fact, raw)
+    except ValueError as exc:
+        raise UsageError(f"fact {fact_id}: {raw!r}: {exc}") from None
+    answer = next((f for f in incident.facts if f.fact_id == fact_id), None)
+    previous = answer.value if answer else None
+    if answer is None:
+        incident.facts.append(FactAnswer(fact_id=fact_id, value=value, set_by=actor, set_at=now))
+    else:
+        answer.value, answer.set_by, answer.set_at = value, actor, now
+    append_event(session, incident, now, actor, "fact_set", {"fact": fact_id, "value": value, "previous": previous})
+    if playbook.limitation and fact_id == playbook.limitation.from_fact:
+        limit = deadlines.arm_limitation(incident, playbook, value, now)
+        append_event(session, incident, now, actor, "deadline_armed", {"deadlines_armed": _describe([limit])})  # type: ignore[list-item]
+    assessed = playbook.evaluate_severity(situation(incident, playbook).values())
+    if severity_rank(assessed) < severity_rank(incident.severity):
+        _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, situation(incident, playbook).values(), assessed))
+    return incident
+
+
+def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: str, *, undo: bool = False) -> Incident:
+    """Tick (or untick) an item of the current step's checklist."""
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    playbook = pinned_playbook(session, incident)
+    if not incident.state.startswith("responding."):
+        raise RefusedError(f"{incident.ref} is in state {incident.state}: checklists belong to the response steps",
+                           allowed=tuple(allowed_actions(session, incident)))
+    step = playbook.step(incident.state.split(".", 1)[1])
+    if item_id not in {item.id for item in step.checklist}:
+        owner = next((s.id for s in playbook.steps for i in s.checklist if i.id == item_id), None)
+        problem = f"belongs to step {owner}, not the current step {step.id}" if owner else f"is not an item of playbook {playbook.id}"
+        raise NotFoundError(f"checklist item {item_id!r} {problem}",
+                            hint=f"items of {step.id}: {', '.join(i.id for i in step.checklist) or 'none'}")
+    mark = next((m for m in incident.marks if (m.step_id, m.item_id) == (step.id, item_id)), None)
+    if undo == (mark is None):
+        raise RefusedError(f"{item_id} is {'not ticked' if undo else 'already ticked'} on {incident.ref}")
+    if undo:
+        incident.marks.remove(mark)  # type: ignore[arg-type]
+    else:
+        incident.marks.append(ChecklistMark(step_id=step.id, item_id=item_id, done_by=actor, done_at=now))
+    append_event(session, incident, now, actor, "unchecked" if undo else "checked", {"step": step.id, "item": item_id})
+    return incident
+
+
+def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_happened: str, what_gained: str,
+                  follow_ups: list[FollowUp]) -> Incident:
+    """Write (or rewrite) the post-incident review that `close` requires."""
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    _refuse_if_final(incident, "rewrite its review")
+    for follow_up in follow_ups:
+        if not (follow_up.action.strip() and follow_up.owner.strip()):
+            raise UsageError("each follow-up needs an action, an owner and a due date")
+    incident.review = Review(what_happened=what_happened.strip(), what_gained=what_gained.strip(), author=actor, recorded_at=now,
+                             follow_ups=[FollowUpRow(action=f.action, owner=f.owner, due_on=f.due_on) for f in follow_ups])
+    append_event(session, incident, now, actor, "review_recorded", {
+        "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
+        "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in follow_ups]})
+    return incident
+
+
+@dataclass(frozen=True)
+class Breach:
+    ref: str
+    deadline: str
+    due_at: datetime
+    escalated_to: str | None
+
+
+def tick(session: Session, clock: Clock, actor: str = "tick") -> list[Breach]:
+    """Record every deadline due by now as breached, at most once, and escalate its incident."""
+    now = clock.now()
+    due = session.scalars(select(Deadline).where(Deadline.status == "armed", Deadline.due_at <= now)
+                          .order_by(Deadline.due_at, Deadline.id)).all()
+    breaches = []
+    for deadline in due:
+        incident = deadline.incident
+        playbook = pinned_playbook(session, incident)
+        deadline.status, deadline.closed_at = "breached", now
+        if deadline.kind == "limitation":
+            assert playbook.limitation is not None
+            append_event(session, incident, now, actor, "limitation_warning", {
+                "due_at": deadline.due_at.isoformat(), "note": playbook.limitation.note(incident.lang)})
+            breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, None))
+            continue
+        append_event(session, incident, now, actor, "deadline_breached", {
+            "deadline": deadline.name, "due_at": deadline.due_at.isoformat(), "late_by_s": int((now - deadline.due_at).total_seconds())})
+        target = None
+        if "escalate" in lifecycle.allowed(playbook, incident.state, situation(incident, playbook)):
+            target = playbook.escalation_levels[playbook.level_rank(incident.level) + 1]
+            _raise_level(session, now, actor, incident, target, f"deadline {deadline.name} breached")
+        breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, target))
+    return breaches
+
+
+def _refuse_if_final(incident: Incident, what: str) -> None:
+    if incident.state in deadlines.FINAL_STATES:
+        raise RefusedError(f"{incident.ref} is {incident.state}: too late to {what}")
+
+
+def _severity_why(playbook: Playbook, values: dict[str, Any], severity: str) -> str:
+    for rule in playbook.severity_rules:
+        if rule.then == severity and all(c.holds(values) for c in rule.when):
+            return "rule: " + ", ".join(f"{c.key} {c.op} {c.value}" for c in rule.when) + f" → {severity}"
+    return f"playbook default {playbook.default_severity}"
+
+
+def _describe(armed: list[Deadline]) -> list[dict[str, str]]:
+    return [{"deadline": d.name, "due_at": d.due_at.isoformat()} for d in armed]

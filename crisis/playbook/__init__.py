@@ -1,0 +1,1 @@
+"""Playbooks: one YAML file per incident kind, loaded into frozen, typed objects."""

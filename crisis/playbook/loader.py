@@ -1,0 +1,386 @@
+"""YAML → Playbook. Every error names the file, line and column, the key, and what is expected."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crisis.errors import ContentError, NotFoundError
+from crisis.incident.rules import ACTIONS, GUARDS
+from crisis.playbook.durations import parse_duration
+from crisis.playbook.model import (
+    FACT_TYPES,
+    OPERATORS,
+    SEVERITIES,
+    SLA_KINDS,
+    Approval,
+    ChecklistItem,
+    Condition,
+    Detection,
+    Fact,
+    Limitation,
+    Localized,
+    Playbook,
+    SeverityRule,
+    Step,
+)
+from crisis.settings import LANGUAGES
+
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+LIFECYCLE_STATES = ("detected", "triage", "responding", "monitoring", "resolved", "closed", "dismissed")
+SIGNALS = {  # measured by triage, usable in conditions beside the facts
+    "mentions_per_hour": int,
+    "author_followers": int,
+    "own_account_post": bool,
+    "press_pickup": bool,
+    "rating": int,
+    "platforms": int,
+}
+_TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "float": "a number",
+         "null": "nothing", "timestamp": "a date", "map": "a mapping", "seq": "a list"}
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Source:
+    """The file being read, to place every error at its line and column."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def error(self, node: yaml.Node, where: str, problem: str) -> ContentError:
+        mark = node.start_mark
+        return ContentError(f"{self.path}:{mark.line + 1}:{mark.column + 1}: {where}: {problem}")
+
+
+def _kind(node: yaml.Node) -> str:
+    return _TAGS.get(node.tag.rsplit(":", 1)[-1], node.tag)
+
+
+def _mapping(src: _Source, node: yaml.Node, where: str, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, where, f"expected a mapping, found {_kind(node)}")
+    required, allowed = tuple(required), (*required, *optional)
+    found: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name in found:
+            raise src.error(key, where, f"key {name!r} appears twice")
+        if name not in allowed:
+            raise src.error(key, f"{where}.{name}" if where else str(name), f"unknown key; expected one of: {', '.join(allowed)}")
+        found[name] = value
+    for name in required:
+        if name not in found:
+            raise src.error(node, where or "top level", f"missing key {name!r}")
+    return found
+
+
+def _scalar(src: _Source, node: yaml.Node, where: str) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise src.error(node, where, f"expected a single value, found {_kind(node)}")
+    return yaml.constructor.SafeConstructor().construct_object(node)
+
+
+def _text(src: _Source, node: yaml.Node, where: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":str"):
+        hint = " (YAML reads on/off/yes/no as booleans: quote it)" if node.tag.endswith(":bool") else ""
+        raise src.error(node, where, f"expected a text, found {_kind(node)}{hint}")
+    if not node.value.strip():
+        raise src.error(node, where, "must not be empty")
+    return node.value
+
+
+def _name(src: _Source, node: yaml.Node, where: str) -> str:
+    value = _text(src, node, where)
+    if not NAME.match(value):
+        raise src.error(node, where, f"{value!r} is not a valid name: lowercase letters, digits and _, starting with a letter")
+    return value
+
+
+def _int(src: _Source, node: yaml.Node, where: str, lo: int, hi: int) -> int:
+    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":int") or not lo <= int(node.value) <= hi:
+        raise src.error(node, where, f"expected a whole number from {lo} to {hi}, found {node.value!r}")
+    return int(node.value)
+
+
+def _list(src: _Source, node: yaml.Node, where: str) -> list[yaml.Node]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise src.error(node, where, f"expected a list, found {_kind(node)}")
+    return node.value
+
+
+def _names(src: _Source, node: yaml.Node, where: str, known: Iterable[str] | None = None, what: str = "name") -> tuple[str, ...]:
+    known = tuple(known) if known is not None else None
+    names = []
+    for i, item in enumerate(_list(src, node, where)):
+        value = _text(src, item, f"{where}[{i}]")
+        if known is not None and value not in known:
+            dotted = " (dotted paths to Python code are never run)" if "." in value else ""
+            raise src.error(item, f"{where}[{i}]", f"{value!r} is not a registered {what}{dotted}; expected one of: {', '.join(sorted(known))}")
+        if not NAME.match(value):
+            raise src.error(item, f"{where}[{i}]", f"{value!r} is not a valid name: lowercase letters, digits and _")
+        names.append(value)
+    return tuple(names)
+
+
+def _localized(src: _Source, node: yaml.Node, where: str) -> Localized:
+    m = _mapping(src, node, where, required=LANGUAGES)
+    return Localized(**{lang: _text(src, m[lang], f"{where}.{lang}") for lang in LANGUAGES})
+
+
+def _severity(src: _Source, node: yaml.Node, where: str) -> str:
+    value = _scalar(src, node, where)
+    if value not in SEVERITIES:
+        raise src.error(node, where, f"{value!r} is not a severity; expected one of: {', '.join(SEVERITIES)}")
+    return value
+
+
+def _duration(src: _Source, node: yaml.Node, where: str) -> timedelta:
+    value = _scalar(src, node, where)
+    try:
+        return parse_duration(str(value)) if isinstance(value, str) else parse_duration(f"{value!r}")
+    except ValueError as exc:
+        raise src.error(node, where, str(exc)) from None
+
+
+def _per_severity(src: _Source, node: yaml.Node, where: str) -> dict[str, timedelta]:
+    m = _mapping(src, node, where, optional=SEVERITIES)
+    return {sev: _duration(src, value, f"{where}.{sev}") for sev, value in m.items()}
+
+
+def _conditions(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> tuple[Condition, ...]:
+    m = _mapping(src, node, where, optional=(*facts, *SIGNALS))
+    if not m:
+        raise src.error(node, where, f"expected at least one condition on a fact ({', '.join(facts) or 'none declared'}) or a signal ({', '.join(SIGNALS)})")
+    conditions = []
+    for key, value in m.items():
+        if isinstance(value, yaml.MappingNode):
+            for op, operand in _mapping(src, value, f"{where}.{key}", optional=OPERATORS).items():
+                conditions.append(Condition(key, op, _scalar(src, operand, f"{where}.{key}.{op}") if op != "in"
+                                            else tuple(_scalar(src, v, f"{where}.{key}.in") for v in _list(src, operand, f"{where}.{key}.in"))))
+        else:
+            conditions.append(Condition(key, "eq", _scalar(src, value, f"{where}.{key}")))
+    return tuple(conditions)
+
+
+def _fact(src: _Source, node: yaml.Node, where: str) -> Fact:
+    m = _mapping(src, node, where, required=("id", "type", "ask"), optional=("choices", "sample"))
+    fact_type = _text(src, m["type"], f"{where}.type")
+    if fact_type not in FACT_TYPES:
+        raise src.error(m["type"], f"{where}.type", f"{fact_type!r} is not a fact type; expected one of: {', '.join(FACT_TYPES)}")
+    choices = _names(src, m["choices"], f"{where}.choices") if "choices" in m else ()
+    if (fact_type == "choice") != bool(choices):
+        raise src.error(node, where, "a fact of type choice needs `choices`, and only it may have them")
+    sample = _scalar(src, m["sample"], f"{where}.sample") if "sample" in m else None
+    return Fact(_name(src, m["id"], f"{where}.id"), fact_type, _localized(src, m["ask"], f"{where}.ask"), choices, sample, node.start_mark.line + 1)
+
+
+def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Step:
+    m = _mapping(src, node, where, required=("id", "title"),
+                 optional=("checklist", "requires_facts", "when", "due", "reply", "approve", "guards", "on_enter"))
+    step_id = _name(src, m["id"], f"{where}.id")
+    if step_id in LIFECYCLE_STATES:
+        raise src.error(m["id"], f"{where}.id", f"{step_id!r} is a lifecycle state; give the step another name")
+    items = []
+    for i, item_node in enumerate(_list(src, m["checklist"], f"{where}.checklist") if "checklist" in m else ()):
+        im = _mapping(src, item_node, f"{where}.checklist[{i}]", required=("id", *LANGUAGES))
+        items.append(ChecklistItem(_name(src, im["id"], f"{where}.checklist[{i}].id"),
+                                   Localized(**{lang: _text(src, im[lang], f"{where}.checklist[{i}].{lang}") for lang in LANGUAGES})))
+    _unique(src, [(i.id, item_node) for i, item_node in zip(items, m["checklist"].value if "checklist" in m else ())], f"{where}.checklist")
+    approve = None
+    if "approve" in m:
+        am = _mapping(src, m["approve"], f"{where}.approve", required=("roles",), optional=("from",))
+        approve = Approval(_names(src, am["roles"], f"{where}.approve.roles"),
+                           _severity(src, am["from"], f"{where}.approve.from") if "from" in am else SEVERITIES[-1])
+    return Step(
+        id=step_id,
+        title=_localized(src, m["title"], f"{where}.title"),
+        checklist=tuple(items),
+        requires_facts=_names(src, m["requires_facts"], f"{where}.requires_facts", facts, "fact of this playbook") if "requires_facts" in m else (),
+        when=_conditions(src, m["when"], f"{where}.when", facts) if "when" in m else (),
+        due=_per_severity(src, m["due"], f"{where}.due") if "due" in m else {},
+        reply=_name(src, m["reply"], f"{where}.reply") if "reply" in m else None,
+        approve=approve,
+        guards=_names(src, m["guards"], f"{where}.guards", GUARDS, "guard") if "guards" in m else (),
+        on_enter=_names(src, m["on_enter"], f"{where}.on_enter", ACTIONS, "action") if "on_enter" in m else (),
+        line=node.start_mark.line + 1,
+    )
+
+
+def _unique(src: _Source, pairs: list[tuple[str, yaml.Node]], where: str) -> None:
+    seen = set()
+    for value, node in pairs:
+        if value in seen:
+            raise src.error(node, where, f"{value!r} is declared twice")
+        seen.add(value)
+
+
+def parse_playbook(text: str, path: str) -> Playbook:
+    """Build a playbook from YAML text; `path` is only used in messages. Raises ContentError."""
+    src = _Source(path)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
+        raise ContentError(f"{path}:{place} invalid YAML: {exc.problem or exc.context}", hint="check the indentation and quoting around that line") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: invalid YAML: {exc}") from None
+    if root is None:
+        raise ContentError(f"{path}: the file is empty; a playbook needs at least id, title, steps")
+    top = _mapping(src, root, "", required=("id", "title", "summary", "severity", "steps", "sla", "escalation"),
+                   optional=("detect", "facts", "triage", "relapse_to", "limitation"))
+    facts_list = [_fact(src, n, f"facts[{i}]") for i, n in enumerate(_list(src, top["facts"], "facts"))] if "facts" in top else []
+    _unique(src, [(f.id, n) for f, n in zip(facts_list, top["facts"].value if "facts" in top else ())], "facts")
+    facts = {fact.id: fact for fact in facts_list}
+
+    sm = _mapping(src, top["severity"], "severity", required=("default",), optional=("rules",))
+    rules = []
+    for i, rule_node in enumerate(_list(src, sm["rules"], "severity.rules") if "rules" in sm else ()):
+        rm = _mapping(src, rule_node, f"severity.rules[{i}]", required=("when", "then"))
+        rules.append(SeverityRule(_conditions(src, rm["when"], f"severity.rules[{i}].when", facts),
+                                  _severity(src, rm["then"], f"severity.rules[{i}].then"), rule_node.start_mark.line + 1))
+
+    step_nodes = _list(src, top["steps"], "steps")
+    if not step_nodes:
+        raise src.error(top["steps"], "steps", "a playbook needs at least one step")
+    steps = tuple(_step(src, n, f"steps[{i}]", facts) for i, n in enumerate(step_nodes))
+    _unique(src, [(s.id, n) for s, n in zip(steps, step_nodes)], "steps")
+
+    triage_requires: tuple[str, ...] = ()
+    if "triage" in top:
+        tm = _mapping(src, top["triage"], "triage", optional=("requires_facts",))
+        if "requires_facts" in tm:
+            triage_requires = _names(src, tm["requires_facts"], "triage.requires_facts", facts, "fact of this playbook")
+
+    unconditional = [s.id for s in steps if not s.when]
+    if "relapse_to" in top:
+        relapse_to = _name(src, top["relapse_to"], "relapse_to")
+        if relapse_to not in unconditional:
+            raise src.error(top["relapse_to"], "relapse_to", f"expected a step that always applies (no `when`): {', '.join(unconditional)}")
+    elif unconditional:
+        relapse_to = unconditional[0]
+    else:
+        raise src.error(top["steps"], "relapse_to", "every step is conditional: name the step a relapse returns to in `relapse_to`")
+
+    slam = _mapping(src, top["sla"], "sla", required=("acknowledge",), optional=SLA_KINDS)
+    sla = {kind: _per_severity(src, node, f"sla.{kind}") for kind, node in slam.items()}
+
+    em = _mapping(src, top["escalation"], "escalation", required=("levels", "by_severity"))
+    levels = _names(src, em["levels"], "escalation.levels")
+    if not levels:
+        raise src.error(em["levels"], "escalation.levels", "expected at least one level, lowest first")
+    bm = _mapping(src, em["by_severity"], "escalation.by_severity", required=SEVERITIES)
+    by_severity = {}
+    for sev, node in bm.items():
+        level = _text(src, node, f"escalation.by_severity.{sev}")
+        if level not in levels:
+            raise src.error(node, f"escalation.by_severity.{sev}", f"{level!r} is not a level; expected one of: {', '.join(levels)}")
+        by_severity[sev] = level
+
+    return Playbook(
+        id=_name(src, top["id"], "id"),
+        version=hashlib.sha256(text.encode()).hexdigest()[:12],
+        title=_localized(src, top["title"], "title"),
+        summary=_localized(src, top["summary"], "summary"),
+        detect=_detection(src, top["detect"]) if "detect" in top else Detection({}, {}, 100),
+        default_severity=_severity(src, sm["default"], "severity.default"),
+        severity_rules=tuple(rules),
+        facts=tuple(facts_list),
+        triage_requires=triage_requires,
+        steps=steps,
+        relapse_to=relapse_to,
+        sla=sla,
+        escalation_levels=levels,
+        escalation_by_severity=by_severity,
+        limitation=_limitation(src, top["limitation"], facts) if "limitation" in top else None,
+        path=path,
+        source=text,
+    )
+
+
+def _detection(src: _Source, node: yaml.Node) -> Detection:
+    m = _mapping(src, node, "detect", required=("phrases",), optional=("exclude", "min_score"))
+
+    def per_language(key: str) -> dict[str, tuple[str, ...]]:
+        lm = _mapping(src, m[key], f"detect.{key}", optional=LANGUAGES)
+        return {lang: tuple(_text(src, p, f"detect.{key}.{lang}[{i}]") for i, p in enumerate(_list(src, v, f"detect.{key}.{lang}")))
+                for lang, v in lm.items()}
+
+    return Detection(per_language("phrases"), per_language("exclude") if "exclude" in m else {},
+                     _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88)
+
+
+def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> Limitation:
+    m = _mapping(src, node, "limitation", required=("from_fact", "period", "warn_before", "note"))
+    fact = _text(src, m["from_fact"], "limitation.from_fact")
+    if fact not in facts or facts[fact].type != "date":
+        raise src.error(m["from_fact"], "limitation.from_fact", f"{fact!r} must be a declared fact of type date")
+    period, warn = _duration(src, m["period"], "limitation.period"), _duration(src, m["warn_before"], "limitation.warn_before")
+    if warn >= period:
+        raise src.error(m["warn_before"], "limitation.warn_before", "must be shorter than the period")
+    return Limitation(fact, period, warn, _localized(src, m["note"], "limitation.note"))
+
+
+def load_playbook(path: Path) -> Playbook:
+    """Read and validate one playbook file. Raises ContentError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    playbook = parse_playbook(text, str(path))
+    if playbook.id != path.stem:
+        raise ContentError(f"{path}:1:1: id: {playbook.id!r} differs from the file name; name the file {playbook.id}.yaml")
+    return playbook
+
+
+def list_playbooks(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
+
+
+def find_playbook_path(folder: Path, playbook_id: str) -> Path:
+    """The file of playbook `playbook_id`. Raises NotFoundError naming the ones that exist."""
+    path = folder / f"{playbook_id}.yaml"
+    if not NAME.match(playbook_id) or not path.is_file():
+        known = ", ".join(p.stem for p in list_playbooks(folder)) or "none"
+        raise NotFoundError(f"no playbook {playbook_id!r} in {folder}", hint=f"known playbooks: {known}")
+    return path
+
+
+def parse_fact_value(fact: Fact, raw: str) -> Any:
+    """A responder's answer, typed as the fact declares. Raises ValueError with what is expected."""
+    text = raw.strip()
+    match fact.type:
+        case "bool":
+            lowered = text.lower()
+            if lowered in ("yes", "y", "true", "oui", "o", "1"):
+                return True
+            if lowered in ("no", "n", "false", "non", "0"):
+                return False
+            raise ValueError("expected yes or no")
+        case "int":
+            try:
+                return int(text)
+            except ValueError:
+                raise ValueError("expected a whole number") from None
+        case "date":
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise ValueError("expected a date as YYYY-MM-DD") from None
+        case "choice":
+            if text not in fact.choices:
+                raise ValueError(f"expected one of: {', '.join(fact.choices)}")
+            return text
+        case "url":
+            if not re.match(r"^https?://\S+$", text):
+                raise ValueError("expected an http(s) URL")
+            return text
+    if not text:
+        raise ValueError("expected a text")
+    return text

@@ -1,0 +1,174 @@
+"""The playbook as crisis uses it: frozen dataclasses, built only by `loader`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")  # most severe first
+FACT_TYPES = ("bool", "text", "int", "date", "choice", "url")
+OPERATORS = ("eq", "gte", "gt", "lte", "lt", "in")
+SLA_KINDS = ("acknowledge", "first_response")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for SEV1 (a crisis) … 3 for SEV4 (a weak signal): lower is more severe."""
+    return SEVERITIES.index(severity)
+
+
+def most_severe(*severities: str) -> str:
+    return min(severities, key=severity_rank)
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text in every language crisis speaks."""
+
+    fr: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One structured test on a fact or a signal: `{mentions_per_hour: {gte: 50}}`."""
+
+    key: str
+    op: str
+    value: Any
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        if values.get(self.key) is None:
+            return False
+        actual = values[self.key]
+        try:
+            match self.op:
+                case "eq":
+                    return actual == self.value
+                case "in":
+                    return actual in self.value
+                case "gte":
+                    return actual >= self.value
+                case "gt":
+                    return actual > self.value
+                case "lte":
+                    return actual <= self.value
+                case "lt":
+                    return actual < self.value
+        except TypeError:
+            return False
+        raise AssertionError(f"unknown operator {self.op}")
+
+
+def all_hold(conditions: tuple[Condition, ...], values: Mapping[str, Any]) -> bool:
+    return all(condition.holds(values) for condition in conditions)
+
+
+@dataclass(frozen=True)
+class SeverityRule:
+    when: tuple[Condition, ...]
+    then: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    type: str
+    ask: Localized
+    choices: tuple[str, ...] = ()
+    sample: Any = None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    label: Localized
+
+
+@dataclass(frozen=True)
+class Approval:
+    roles: tuple[str, ...]
+    from_severity: str
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: Localized
+    checklist: tuple[ChecklistItem, ...] = ()
+    requires_facts: tuple[str, ...] = ()
+    when: tuple[Condition, ...] = ()
+    due: Mapping[str, timedelta] = field(default_factory=dict)
+    reply: str | None = None
+    approve: Approval | None = None
+    guards: tuple[str, ...] = ()
+    on_enter: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)
+
+    @property
+    def state(self) -> str:
+        return f"responding.{self.id}"
+
+
+@dataclass(frozen=True)
+class Detection:
+    phrases: Mapping[str, tuple[str, ...]]
+    exclude: Mapping[str, tuple[str, ...]]
+    min_score: int
+
+
+@dataclass(frozen=True)
+class Limitation:
+    """A legal deadline counted from a date fact, e.g. 3 months from first publication."""
+
+    from_fact: str
+    period: timedelta
+    warn_before: timedelta
+    note: Localized
+
+
+@dataclass(frozen=True)
+class Playbook:
+    id: str
+    version: str  # hash of the source: an incident is pinned to the version it started on
+    title: Localized
+    summary: Localized
+    detect: Detection
+    default_severity: str
+    severity_rules: tuple[SeverityRule, ...]
+    facts: tuple[Fact, ...]
+    triage_requires: tuple[str, ...]
+    steps: tuple[Step, ...]
+    relapse_to: str
+    sla: Mapping[str, Mapping[str, timedelta]]
+    escalation_levels: tuple[str, ...]
+    escalation_by_severity: Mapping[str, str]
+    limitation: Limitation | None
+    path: str
+    source: str = field(repr=False, compare=False)
+
+    def step(self, step_id: str) -> Step:
+        return next(step for step in self.steps if step.id == step_id)
+
+    def find_step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def find_fact(self, fact_id: str) -> Fact | None:
+        return next((fact for fact in self.facts if fact.id == fact_id), None)
+
+    def level_rank(self, level: str) -> int:
+        return self.escalation_levels.index(level)
+
+    def level_for(self, severity: str) -> str:
+        return self.escalation_by_severity[severity]
+
+    def evaluate_severity(self, values: Mapping[str, Any]) -> str:
+        """The most severe of the default and every rule that holds for these facts and signals."""
+        matched = [rule.then for rule in self.severity_rules if all_hold(rule.when, values)]
+        return most_severe(self.default_severity, *matched)
