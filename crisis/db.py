@@ -54,14 +54,17 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(lock_timeout_ms: int):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
-def open_engine(url: str, *, migrate: bool = True) -> Engine:
+def open_engine(url: str, *, migrate: bool = True, lock_timeout_ms: int = 5000) -> Engine:
     """An engine on `url` whose schema is at this code's revision. Raises StorageError."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +73,7 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
     except Exception as exc:  # a malformed URL or a missing driver, named by SQLAlchemy
         raise StorageError(f"cannot use database {_safe(url)}: {exc}", hint="check CRISIS_DATABASE_URL or crisis.toml [database] url") from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_ms))
     if migrate:
         with _translated(engine):
             _ensure_schema(engine)

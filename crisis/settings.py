@@ -28,6 +28,7 @@ class Settings:
     lang: str = "en"
     brand: str | None = None
     timezone: str = "UTC"
+    lock_timeout_ms: int = 5000  # how long to wait for another crisis process holding the database
 
     @property
     def playbooks_dir(self) -> Path:
@@ -76,7 +77,17 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] = os.environ) 
         lang=lang,
         brand=section.get("brand"),
         timezone=section.get("timezone", "UTC"),
+        lock_timeout_ms=_int_env(env, "CRISIS_LOCK_TIMEOUT_MS", 5000),
     )
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ContentError(f"{name}: {raw!r} is not a whole number of milliseconds")
+    return int(raw)
 
 
 def _read_toml(path: Path) -> dict:

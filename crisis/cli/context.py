@@ -24,10 +24,10 @@ def settings() -> Settings:
 
 
 @cache
-def _engine(url: str) -> Engine:
+def _engine(url: str, lock_timeout_ms: int) -> Engine:
     from crisis.db import open_engine
 
-    return open_engine(url)
+    return open_engine(url, lock_timeout_ms=lock_timeout_ms)
 
 
 @contextmanager
@@ -35,7 +35,7 @@ def unit_of_work() -> Iterator[Session]:
     """The command's one transaction: committed if the command succeeds, rolled back otherwise."""
     from crisis.db import transaction
 
-    with transaction(_engine(settings().database_url)) as session:
+    with transaction(_engine(settings().database_url, settings().lock_timeout_ms)) as session:
         yield session
 
 

@@ -42,6 +42,7 @@ SIGNALS = {  # measured by triage, usable in conditions beside the facts
     "rating": int,
     "platforms": int,
 }
+CALLBACK_KEYS = ("before", "after", "prepare", "conditions", "unless", "on_exit", "callbacks", "finalize_event")
 _TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "float": "a number",
          "null": "nothing", "timestamp": "a date", "map": "a mapping", "seq": "a list"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -71,6 +72,10 @@ def _mapping(src: _Source, node: yaml.Node, where: str, required: Iterable[str] 
         name = key.value if isinstance(key, yaml.ScalarNode) else None
         if name in found:
             raise src.error(key, where, f"key {name!r} appears twice")
+        if name in CALLBACK_KEYS:
+            raise src.error(key, f"{where}.{name}" if where else str(name),
+                            f"playbooks cannot attach code to transitions ({_scalar(src, value, name) if isinstance(value, yaml.ScalarNode) else '…'!s} is never run); "
+                            f"name a registered action in on_enter ({', '.join(sorted(ACTIONS))}) or a guard in guards ({', '.join(sorted(GUARDS))})")
         if name not in allowed:
             raise src.error(key, f"{where}.{name}" if where else str(name), f"unknown key; expected one of: {', '.join(allowed)}")
         found[name] = value
