@@ -39,7 +39,7 @@ class RefusedError(CrisisError):
 
     exit_code = 4
 
-    def __init__(self, message: str, *, hint: str | None = None, allowed: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, allowed: tuple[str, ...] | None = None) -> None:
         super().__init__(message, hint=hint)
         self.allowed = allowed
 

@@ -34,7 +34,7 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    context._engine.cache_clear()
+    context.reset()
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
@@ -74,5 +74,4 @@ def workspace(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CRISIS_USER", "ana")
     context.settings.cache_clear()
     yield tmp_path / "ws"
-    context.settings.cache_clear()
-    context._engine.cache_clear()
+    context.reset()

@@ -22,8 +22,8 @@ class _Group(TyperGroup):
 def report(exc: CrisisError) -> None:
     """`Error: …` and `Hint: …` on stderr, nothing on stdout."""
     typer.echo(f"Error: {exc.message}", err=True)
-    if isinstance(exc, RefusedError) and exc.allowed:
-        typer.echo(f"Allowed now: {', '.join(exc.allowed)}", err=True)
+    if isinstance(exc, RefusedError) and exc.allowed is not None:
+        typer.echo(f"Allowed now: {', '.join(exc.allowed) or 'no lifecycle action'}", err=True)
     if exc.hint:
         typer.echo(f"Hint: {exc.hint}", err=True)
 

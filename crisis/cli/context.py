@@ -23,11 +23,22 @@ def settings() -> Settings:
     return load_settings()
 
 
-@cache
+_ENGINES: dict[tuple[str, int], Engine] = {}
+
+
 def _engine(url: str, lock_timeout_ms: int) -> Engine:
     from crisis.db import open_engine
 
-    return open_engine(url, lock_timeout_ms=lock_timeout_ms)
+    if (url, lock_timeout_ms) not in _ENGINES:
+        _ENGINES[url, lock_timeout_ms] = open_engine(url, lock_timeout_ms=lock_timeout_ms)
+    return _ENGINES[url, lock_timeout_ms]
+
+
+def reset() -> None:
+    """Forget the settings and close the engines (a long-lived process or a test between workspaces)."""
+    settings.cache_clear()
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
 
 
 @contextmanager

@@ -139,7 +139,8 @@ def fire(playbook: Playbook, state: str, trigger: str, situation: Situation) -> 
     except MachineError:
         moved = False
     if not moved:
-        raise RefusedError(_why_refused(playbook, state, trigger, situation), allowed=tuple(allowed(playbook, state, situation)))
+        reason, hint = _why_refused(playbook, state, trigger, situation)
+        raise RefusedError(reason, hint=hint, allowed=tuple(allowed(playbook, state, situation)))
     return subject.state
 
 
@@ -157,17 +158,17 @@ def allowed(playbook: Playbook, state: str, situation: Situation) -> list[str]:
     return result
 
 
-def _why_refused(playbook: Playbook, state: str, trigger: str, situation: Situation) -> str:
+def _why_refused(playbook: Playbook, state: str, trigger: str, situation: Situation) -> tuple[str, str | None]:
     scopes = [state, "responding"] if state.startswith("responding.") else [state]
     tried = [e for e in edges(playbook) if e.trigger == trigger and e.source in scopes]
     if not tried and trigger == "next" and state.startswith("responding."):
-        return f"{state.split('.', 1)[1]} is the last step of this playbook: run `crisis stabilize` once it is done"
+        return f"{state.split('.', 1)[1]} is the last step that applies to this incident", "run `crisis stabilize` once it is done"
     if not tried:
         sources = sorted({e.source for e in edges(playbook) if e.trigger == trigger})
-        return f"{trigger} is not possible in state {state}; it starts from: {', '.join(sources)}"
+        return f"{trigger} is not possible in state {state}; it starts from: {', '.join(sources)}", None
     for routing in (False, True):
         for edge in tried:
             failing = [c for c in edge.checks if c.routing == routing and not c.holds(situation)]
             if failing:
-                return f"{trigger} refused: {failing[0].refusal(situation)}"
-    return f"{trigger} refused in state {state}"
+                return f"{trigger} refused: {failing[0].refusal(situation)}", failing[0].guard.hint
+    return f"{trigger} refused in state {state}", None

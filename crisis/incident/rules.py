@@ -59,6 +59,7 @@ class Guard:
     name: str
     test: Callable[[Situation, Step | None], bool]
     refusal: Callable[[Situation, Step | None], str]
+    hint: str | None = None
 
 
 def _checklist_refusal(s: Situation, step: Step | None) -> str:
@@ -76,7 +77,7 @@ def _facts_refusal(fact_ids: Callable[[Situation, Step | None], tuple[str, ...]]
     def refusal(s: Situation, step: Step | None) -> str:
         missing = s.missing_facts(fact_ids(s, step))
         questions = "".join(f"\n  - {f}: {s.playbook.find_fact(f).ask(s.lang)}" for f in missing)  # type: ignore[union-attr]
-        return f"{when} needs these facts answered (crisis fact REF KEY VALUE):{questions}"
+        return f"{when} needs these facts answered :{questions}"
 
     return refusal
 
@@ -98,18 +99,22 @@ def _review_refusal(s: Situation, _: Step | None) -> str:
 GUARDS: dict[str, Guard] = {
     guard.name: guard
     for guard in (
-        Guard("checklist_complete", lambda s, step: not s.open_items(step), _checklist_refusal),  # type: ignore[arg-type]
+        Guard("checklist_complete", lambda s, step: not s.open_items(step), _checklist_refusal,  # type: ignore[arg-type]
+              "tick each item once it is done: crisis check REF ITEM"),
         Guard(
             "facts_answered",
             lambda s, step: not s.missing_facts(step.requires_facts),  # type: ignore[union-attr]
             _facts_refusal(lambda s, step: step.requires_facts, "leaving this step"),  # type: ignore[union-attr]
+            "answer each one: crisis fact REF KEY VALUE",
         ),
         Guard(
             "triage_facts_answered",
             lambda s, _: not s.missing_facts(s.playbook.triage_requires),
             _facts_refusal(lambda s, _: s.playbook.triage_requires, "starting the response"),
+            "answer each one: crisis fact REF KEY VALUE",
         ),
-        Guard("review_complete", _review_complete, _review_refusal),
+        Guard("review_complete", _review_complete, _review_refusal,
+              "crisis review REF --what ... --gained ... --follow-up 'ACTION; OWNER; YYYY-MM-DD'"),
         Guard(
             "crisis_cell_convened",
             lambda s, _: s.level == s.playbook.escalation_levels[-1],

@@ -1,0 +1,57 @@
+"""The timeline is hash-chained: an edited or deleted row is found and named by `audit verify`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.conftest import T0
+
+
+@pytest.fixture
+def three_events(workspace, cli, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the tampering is done with sqlite3 on the file")
+    cli("open", "-p", "hijacked_account", "-t", "hacked")
+    cli("ack", "1")
+    cli("fact", "1", "platform", "x")
+    cli("open", "-p", "hijacked_account", "-t", "other")
+    assert cli("audit", "verify").stdout == "ok: 2 timeline(s), 4 event(s) verified\n"
+    return sqlite3.connect(database_url.removeprefix("sqlite:///"))
+
+
+def test_an_edited_event_is_named(three_events, cli):
+    with three_events as db:
+        db.execute("UPDATE event SET actor = 'mallory' WHERE incident_id = 1 AND seq = 2")
+    result = cli("audit", "verify", code=8)
+    assert "BROKEN INC-0001 event #2: its content does not match its hash: the transition event at 2026-11-20T10:00:00+00:00 was edited" in result.stderr
+    assert "1 of 2 timeline(s) do not verify" in result.stderr
+    cli("audit", "verify", "INC-0002")
+
+
+def test_a_deleted_event_in_the_middle_is_named(three_events, cli):
+    with three_events as db:
+        db.execute("DELETE FROM event WHERE incident_id = 1 AND seq = 2")
+    assert "INC-0001 event #2: missing (the next event is #3): an event was deleted" in cli("audit", "verify", "1", code=8).stderr
+
+
+def test_a_deleted_last_event_is_found(three_events, cli):
+    with three_events as db:
+        db.execute("DELETE FROM event WHERE incident_id = 1 AND seq = 3")
+    assert "INC-0001 event #3: missing: the incident records 3 events and the chain ends at #2" in cli("audit", "verify", code=8).stderr
+
+
+def test_a_rehashed_forgery_breaks_the_next_link(three_events, cli):
+    """Recomputing an edited event's own hash is not enough: the next event points at the old one."""
+    from datetime import datetime, timezone
+    import json
+
+    from crisis.incident.chain import event_hash
+
+    with three_events as db:
+        prev, at, data = db.execute("SELECT prev_hash, at, data FROM event WHERE incident_id = 1 AND seq = 2").fetchone()
+        at = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+        forged = event_hash(prev, "INC-0001", 2, at, "mallory", "transition", json.loads(data))
+        db.execute("UPDATE event SET actor = 'mallory', hash = ? WHERE incident_id = 1 AND seq = 2", (forged,))
+    assert "INC-0001 event #3: does not follow the event before it" in cli("audit", "verify", code=8).stderr
