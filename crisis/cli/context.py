@@ -7,15 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 from crisis.clock import Clock, SystemClock, VirtualClock
 from crisis.errors import UsageError
 from crisis.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
 
 
 @cache
@@ -23,10 +19,10 @@ def settings() -> Settings:
     return load_settings()
 
 
-_ENGINES: dict[tuple[str, int], Engine] = {}
+_ENGINES: dict[tuple[str, int], Any] = {}  # sqlalchemy Engines, imported lazily
 
 
-def _engine(url: str, lock_timeout_ms: int) -> Engine:
+def _engine(url: str, lock_timeout_ms: int):
     from crisis.db import open_engine
 
     if (url, lock_timeout_ms) not in _ENGINES:
@@ -42,7 +38,7 @@ def reset() -> None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
+def unit_of_work() -> Iterator[Any]:
     """The command's one transaction: committed if the command succeeds, rolled back otherwise."""
     from crisis.db import transaction
 

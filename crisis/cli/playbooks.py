@@ -96,11 +96,11 @@ def check(playbook: Annotated[str | None, typer.Argument(metavar="[PLAYBOOK]", h
         try:
             findings = check_playbook(load_playbook(path), settings.templates_dir)
         except ContentError as exc:
-            typer.echo(f"{exc.message}", err=True)
+            typer.echo(exc.message)
             errors += 1
             continue
         for finding in findings:
-            typer.echo(str(finding), err=True)
+            typer.echo(str(finding))
         errors += sum(f.level == "error" for f in findings)
         if not findings:
             typer.echo(f"{path}: ok")

@@ -129,6 +129,10 @@ GUARDS: dict[str, Guard] = {
 }
 
 
+# The guards a playbook may name in a step's `guards`; the others are applied by the lifecycle itself.
+PLAYBOOK_GUARDS = ("crisis_cell_convened",)
+
+
 def step_applies(s: Situation, step: Step) -> bool:
     """Whether a branch step is taken, given the facts answered so far."""
     return all_hold(step.when, s.values())

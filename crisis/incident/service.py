@@ -243,8 +243,11 @@ def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_
     for follow_up in follow_ups:
         if not (follow_up.action.strip() and follow_up.owner.strip()):
             raise UsageError("each follow-up needs an action, an owner and a due date")
-    incident.review = Review(what_happened=what_happened.strip(), what_gained=what_gained.strip(), author=actor, recorded_at=now,
-                             follow_ups=[FollowUpRow(action=f.action, owner=f.owner, due_on=f.due_on) for f in follow_ups])
+    if incident.review is None:
+        incident.review = Review()
+    review = incident.review  # updated in place: a second review replaces the first
+    review.what_happened, review.what_gained, review.author, review.recorded_at = what_happened.strip(), what_gained.strip(), actor, now
+    review.follow_ups = [FollowUpRow(action=f.action, owner=f.owner, due_on=f.due_on) for f in follow_ups]
     append_event(session, incident, now, actor, "review_recorded", {
         "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
         "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in follow_ups]})

@@ -1,0 +1,194 @@
+"""Random responders against each shipped playbook, checked against an allowed-moves table written here.
+
+The table below is written from DESIGN.md's lifecycle, independently of crisis.incident.lifecycle,
+so that this test does not merely repeat the code it checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from crisis.clock import VirtualClock
+from crisis.db import open_engine, transaction
+from crisis.errors import CrisisError, RefusedError
+from crisis.incident import service
+from crisis.incident.lifecycle import leaf_states
+from crisis.incident.rules import FollowUp
+from crisis.incident.timeline import verify_chain
+from crisis.playbook.loader import list_playbooks, load_playbook
+from crisis.playbook.model import Playbook, severity_rank
+
+PLAYBOOKS = [load_playbook(p) for p in list_playbooks(Path(__file__).resolve().parent.parent / "playbooks")]
+TRIGGERS = ["acknowledge", "respond", "next", "stabilize", "relapse", "resolve", "close", "dismiss", "reopen", "escalate"]
+OPEN = {"detected", "triage", "monitoring"}
+
+
+def fact_values(playbook: Playbook):
+    def values(fact):
+        return {"bool": st.sampled_from(["yes", "no"]), "choice": st.sampled_from(fact.choices), "int": st.integers(0, 10**6).map(str),
+                "date": st.dates(date(2020, 1, 1), date(2030, 1, 1)).map(date.isoformat), "url": st.just("https://example.org/r/1"),
+                }.get(fact.type, st.text("abc ", min_size=1, max_size=5).filter(str.strip))
+    return st.one_of(*[st.tuples(st.just(f.id), values(f)) for f in playbook.facts])
+
+
+class Responder(RuleBasedStateMachine):
+    playbook: Playbook
+    engine = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = VirtualClock(datetime(2026, 11, 20, 10, tzinfo=timezone.utc))
+        with transaction(self.engine) as session:
+            incident = service.open_incident(session, self.clock, "ana", self.playbook, title="stateful")
+            self.ref, self.severity = incident.ref, incident.severity
+        self.state, self.level = "detected", self.playbook.level_for(self.severity)
+        self.facts: dict[str, object] = {}
+        self.checked: set[tuple[str, str]] = set()
+        self.review_complete = False
+
+    # --- the independent table of allowed moves -------------------------------------------
+    def applies(self, step) -> bool:
+        return all(c.holds(self.facts) for c in step.when)
+
+    def done(self, step) -> bool:
+        top = self.playbook.escalation_levels[-1]
+        return (all((step.id, i.id) in self.checked for i in step.checklist)
+                and all(f in self.facts for f in step.requires_facts)
+                and ("crisis_cell_convened" not in step.guards or self.level == top))
+
+    def expected(self, trigger: str) -> str | None:
+        steps, s = self.playbook.steps, self.state
+        current = next((i for i, step in enumerate(steps) if s == f"responding.{step.id}"), None)
+        later = [step for step in steps[current + 1:] if self.applies(step)] if current is not None else []
+        if trigger == "acknowledge":
+            return "triage" if s == "detected" else None
+        if trigger == "dismiss":
+            return "dismissed" if s in ("detected", "triage") else None
+        if trigger == "respond":
+            first = next((step for step in steps if self.applies(step)), None)
+            ready = all(f in self.facts for f in self.playbook.triage_requires)
+            return f"responding.{first.id}" if s == "triage" and ready and first else None
+        if trigger == "next":
+            return f"responding.{later[0].id}" if current is not None and self.done(steps[current]) and later else None
+        if trigger == "stabilize":
+            return "monitoring" if current is not None and self.done(steps[current]) and not later else None
+        if trigger == "relapse":
+            return f"responding.{self.playbook.relapse_to}" if s == "monitoring" else None
+        if trigger == "resolve":
+            return "resolved" if s == "monitoring" else None
+        if trigger == "close":
+            return "closed" if s == "resolved" and self.review_complete else None
+        if trigger == "reopen":
+            return "triage" if s in ("resolved", "dismissed") else None
+        if trigger == "escalate":
+            is_open = s in OPEN or current is not None
+            return s if is_open and self.level != self.playbook.escalation_levels[-1] else None
+        raise AssertionError(trigger)
+
+    def raise_level(self, level: str) -> None:
+        levels = self.playbook.escalation_levels
+        if levels.index(level) > levels.index(self.level):
+            self.level = level
+
+    # --- rules --------------------------------------------------------------------------------
+    @rule(trigger=st.sampled_from(TRIGGERS), minutes=st.integers(0, 90))
+    def fire(self, trigger: str, minutes: int) -> None:
+        self.clock.advance(timedelta(minutes=minutes))
+        expected = self.expected(trigger)
+        try:
+            with transaction(self.engine) as session:
+                incident = service.fire(session, self.clock, "ana", self.ref, trigger)
+                state = incident.state
+        except RefusedError:
+            assert expected is None, f"{trigger} from {self.state} was refused; the table allows it to {expected}"
+            return
+        assert state == expected, f"{trigger} from {self.state} went to {state}; the table says {expected}"
+        if trigger == "escalate":
+            levels = self.playbook.escalation_levels
+            self.level = levels[levels.index(self.level) + 1]
+        self.state = state
+        entered = self.playbook.find_step(state.split(".", 1)[1]) if state.startswith("responding.") else None
+        if entered and "convene_crisis_cell" in entered.on_enter and trigger != "escalate":
+            self.raise_level(self.playbook.escalation_levels[-1])
+
+    @rule(data=st.data())
+    def check(self, data) -> None:
+        items = sorted({i.id for s in self.playbook.steps for i in s.checklist})
+        item = data.draw(st.sampled_from(items))
+        current = self.playbook.find_step(self.state.split(".", 1)[1]) if self.state.startswith("responding.") else None
+        allowed = current is not None and item in {i.id for i in current.checklist} and (current.id, item) not in self.checked
+        try:
+            with transaction(self.engine) as session:
+                service.check_item(session, self.clock, "ana", self.ref, item)
+        except CrisisError:
+            assert not allowed, f"checking {item} in {self.state} was refused"
+            return
+        assert allowed, f"checked {item} in {self.state}"
+        self.checked.add((current.id, item))  # type: ignore[union-attr]
+
+    @rule(data=st.data())
+    def answer(self, data) -> None:
+        if not self.playbook.facts:
+            return
+        fact_id, raw = data.draw(fact_values(self.playbook))
+        final = self.state in ("closed", "dismissed")
+        try:
+            with transaction(self.engine) as session:
+                incident = service.set_fact(session, self.clock, "ana", self.ref, fact_id, raw)
+                value = next(f.value for f in incident.facts if f.fact_id == fact_id)
+                severity = incident.severity
+        except RefusedError:
+            assert final
+            return
+        assert not final
+        self.facts[fact_id] = value
+        assessed = self.playbook.evaluate_severity(self.facts)
+        if severity_rank(assessed) < severity_rank(self.severity):
+            self.severity = assessed
+            self.raise_level(self.playbook.level_for(assessed))
+        assert severity == self.severity
+
+    @rule(follow_ups=st.integers(0, 2))
+    def review(self, follow_ups: int) -> None:
+        final = self.state in ("closed", "dismissed")
+        try:
+            with transaction(self.engine) as session:
+                service.record_review(session, self.clock, "ana", self.ref, what_happened="what", what_gained="gain",
+                                      follow_ups=[FollowUp(f"action {n}", "ana", date(2027, 1, 1)) for n in range(follow_ups)])
+        except RefusedError:
+            assert final
+            return
+        self.review_complete = follow_ups > 0
+
+    # --- invariants -----------------------------------------------------------------------
+    @invariant()
+    def stored_state_is_the_models_leaf_and_chain_verifies(self) -> None:
+        with transaction(self.engine) as session:
+            incident = service.get_incident(session, self.ref)
+            assert incident.state == self.state
+            assert incident.state in leaf_states(self.playbook)
+            assert incident.level == self.level
+            assert verify_chain(session, incident) is None
+            for deadline in incident.deadlines:
+                if deadline.status != "armed":
+                    continue
+                if deadline.kind == "acknowledge":
+                    assert self.state == "detected"
+                if deadline.kind == "step":
+                    assert self.state == f"responding.{deadline.step_id}", f"{deadline.name} still armed in {self.state}"
+                assert self.state not in ("closed", "dismissed")
+
+
+@pytest.mark.parametrize("playbook", PLAYBOOKS, ids=[p.id for p in PLAYBOOKS])
+def test_lifecycle_matches_the_allowed_moves_table(playbook, fast_tmp):
+    engine = open_engine(f"sqlite:///{fast_tmp / 'stateful.db'}")
+    machine = type(f"Responder_{playbook.id}", (Responder,), {"playbook": playbook, "engine": engine})
+    run = settings(max_examples=25, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])(machine)
+    run.TestCase().runTest()
+    engine.dispose()
