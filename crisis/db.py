@@ -67,7 +67,12 @@ def _sqlite_pragmas(lock_timeout_ms: int):
 def open_engine(url: str, *, migrate: bool = True, lock_timeout_ms: int = 5000) -> Engine:
     """An engine on `url` whose schema is at this code's revision. Raises StorageError."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url[len("sqlite:///"):]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder of database {url}: {exc.strerror}",
+                               hint="check CRISIS_DATABASE_URL or crisis.toml [database] url") from exc
     try:
         engine = create_engine(url)
     except Exception as exc:  # a malformed URL or a missing driver, named by SQLAlchemy
@@ -114,10 +119,9 @@ def transaction(engine: Engine) -> Iterator[Session]:
 def _translated(engine: Engine) -> Iterator[None]:
     try:
         yield
-    except StaleDataError as exc:
-        raise ConflictError("the incident changed while you were acting on it", hint="run `crisis show REF` to see its new state, then retry") from exc
-    except IntegrityError as exc:
-        raise ConflictError("someone else wrote the same record at the same time", hint="retry the command") from exc
+    except (StaleDataError, IntegrityError) as exc:  # the row version moved, or the same timeline slot was taken
+        raise ConflictError("the incident changed while you were acting on it: someone else acted first",
+                            hint="run `crisis show REF` to see its new state, then decide again") from exc
     except OperationalError as exc:
         if "locked" in str(exc.orig).lower():
             raise StorageError(f"the database {_safe(str(engine.url))} is locked by another crisis process",

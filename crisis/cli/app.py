@@ -47,4 +47,4 @@ app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:
-    sys.exit(app())
+    sys.exit(app(prog_name="crisis"))
