@@ -36,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    add_completion=False,
 )
 
 from crisis.cli import actions, audit, demo, incidents, playbooks, tick, workspace  # noqa: E402

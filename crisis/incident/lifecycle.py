@@ -1,8 +1,11 @@
 """The incident lifecycle: one `transitions` machine per playbook version, never on the rows.
 
 States: detected → triage → responding.<step>… → monitoring → resolved → closed, and dismissed.
-A trigger is fired against a short-lived subject holding the state and a `Situation` snapshot;
-the caller stores the new state. This module is the only importer of `transitions`.
+The playbook's steps are the children of `responding`, flattened into leaf states named
+`responding.<step>` (a flat machine is several times cheaper to import and fire than the
+library's HierarchicalMachine, and every stored state is a leaf by construction). A trigger is
+fired against a short-lived subject holding the state and a `Situation` snapshot; the caller
+stores the new state. This module is the only importer of `transitions`.
 """
 
 from __future__ import annotations
@@ -10,8 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from transitions.core import MachineError
-from transitions.extensions.nesting import HierarchicalMachine, NestedState
+from transitions.core import Machine, MachineError
 
 from crisis.errors import RefusedError, UsageError
 from crisis.incident.rules import GUARDS, Guard, Situation, step_applies
@@ -19,7 +21,6 @@ from crisis.playbook.model import Playbook, Step
 
 logging.getLogger("transitions").setLevel(logging.WARNING)
 
-OPEN_STATES = ("detected", "triage", "responding", "monitoring")
 TRIGGERS = ("acknowledge", "respond", "next", "stabilize", "relapse", "resolve", "close", "dismiss", "reopen", "escalate")
 
 _APPLIES = Guard("step_applies", lambda s, step: step_applies(s, step),  # type: ignore[arg-type]
@@ -46,13 +47,7 @@ class Check:
         return self.guard.refusal(situation, self.step)
 
 
-class _State(NestedState):
-    separator = "."  # step ids contain `_`, the library's default separator
-
-
-class _Machine(HierarchicalMachine):
-    state_cls = _State
-
+class _Machine(Machine):
     @staticmethod
     def resolve_callable(func, event_data):
         # Never resolve names or dotted paths: every callback is one of our own Check objects.
@@ -103,7 +98,8 @@ def edges(playbook: Playbook) -> list[Edge]:
         Edge("resolve", "monitoring", "resolved", ()),
         Edge("close", "resolved", "closed", (Check(GUARDS["review_complete"]),)),
         *(Edge("reopen", source, "triage", ()) for source in ("resolved", "dismissed")),
-        *(Edge("escalate", source, None, (Check(GUARDS["below_top_level"]),)) for source in OPEN_STATES),
+        *(Edge("escalate", source, None, (Check(GUARDS["below_top_level"]),))
+          for source in ("detected", "triage", *(step.state for step in steps), "monitoring")),
     ]
     return result
 
@@ -115,12 +111,9 @@ def machine_for(playbook: Playbook) -> _Machine:
     """The machine of this playbook version, built once per process."""
     key = (playbook.id, playbook.version)
     if key not in _MACHINES:
-        states = ["detected", "triage",
-                  {"name": "responding", "children": [s.id for s in playbook.steps], "initial": playbook.steps[0].id},
-                  "monitoring", "resolved", "closed", "dismissed"]
         transitions = [{"trigger": e.trigger, "source": e.source, "dest": e.dest, "conditions": list(e.checks)}
                        for e in edges(playbook)]
-        _MACHINES[key] = _Machine(model=None, states=states, transitions=transitions, initial="detected",
+        _MACHINES[key] = _Machine(model=None, states=leaf_states(playbook), transitions=transitions, initial="detected",
                                   auto_transitions=False, send_event=True, ignore_invalid_triggers=False)
     return _MACHINES[key]
 
@@ -135,7 +128,7 @@ def fire(playbook: Playbook, state: str, trigger: str, situation: Situation) -> 
         raise UsageError(f"unknown action {trigger!r}", hint=f"actions: {', '.join(TRIGGERS)}")
     subject = _Subject(state, situation)
     try:
-        moved = machine_for(playbook).trigger_event(subject, trigger)
+        moved = machine_for(playbook).events[trigger].trigger(subject)
     except MachineError:
         moved = False
     if not moved:
@@ -151,7 +144,7 @@ def allowed(playbook: Playbook, state: str, situation: Situation) -> list[str]:
     for trigger in TRIGGERS:
         if trigger in candidates:
             try:
-                if machine_for(playbook).trigger_event(_Subject(state, situation), trigger):
+                if machine_for(playbook).events[trigger].trigger(_Subject(state, situation)):
                     result.append(trigger)
             except MachineError:
                 pass
@@ -159,8 +152,7 @@ def allowed(playbook: Playbook, state: str, situation: Situation) -> list[str]:
 
 
 def _why_refused(playbook: Playbook, state: str, trigger: str, situation: Situation) -> tuple[str, str | None]:
-    scopes = [state, "responding"] if state.startswith("responding.") else [state]
-    tried = [e for e in edges(playbook) if e.trigger == trigger and e.source in scopes]
+    tried = [e for e in edges(playbook) if e.trigger == trigger and e.source == state]
     if not tried and trigger == "next" and state.startswith("responding."):
         return f"{state.split('.', 1)[1]} is the last step that applies to this incident", "run `crisis stabilize` once it is done"
     if not tried:

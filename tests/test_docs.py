@@ -1,0 +1,59 @@
+"""The documentation tells the truth: every command has help with an example and is in the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from crisis.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def leaf_commands(group=None, prefix=()):
+    group = group or typer.main.get_command(app)
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from leaf_commands(command, (*prefix, name))
+        else:
+            yield " ".join((*prefix, name)), command
+
+
+COMMANDS = sorted(leaf_commands(), key=lambda pair: pair[0])
+
+
+@pytest.mark.parametrize("name,command", COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_every_command_has_help_ending_with_an_example(name, command):
+    assert command.help, f"crisis {name} has no help"
+    example = command.help.strip().splitlines()[-1]
+    assert example.startswith("Example: crisis "), f"crisis {name}: the help should end with 'Example: crisis …'"
+
+
+@pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
+def test_the_readme_names_every_command(name):
+    section = README.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    last = name.split()[-1]
+    assert re.search(rf"`crisis {re.escape(name)}\b", section) or re.search(rf"`{re.escape(last)}[` ]", section), \
+        f"crisis {name} is missing from the README's Commands section"
+
+
+def test_the_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    blocks = re.findall(r"```sh\n(.+?)\n```", README, re.S)
+    main_job, tests = blocks[0], blocks[1]
+    assert README.index(main_job) < 400, "the two commands come first"
+    assert main_job.endswith("crisis demo") and "pip install ." in main_job
+    assert tests.endswith("pytest")
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_exit_code_is_documented():
+    from crisis import errors
+
+    codes = {cls.exit_code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.CrisisError)}
+    table = README.split("### Exit codes", 1)[1]
+    for code in codes | {0}:
+        assert re.search(rf"^\| {code} \|", table, re.M), f"exit code {code} is not in the README"
