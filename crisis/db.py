@@ -19,7 +19,8 @@ from sqlalchemy.types import TypeDecorator
 
 from crisis.errors import ConflictError, StorageError
 
-SCHEMA_REVISION = "0001"  # the alembic head this code expects; tests hold it equal to migrations/
+# The alembic heads this code expects (one per branch of migrations/); tests hold it equal to the scripts.
+SCHEMA_HEADS = frozenset({"0002"})
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -88,8 +89,8 @@ def open_engine(url: str, *, migrate: bool = True, lock_timeout_ms: int = 5000) 
 def _ensure_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         has_table = inspect(conn).has_table("alembic_version")
-        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
-    if current == SCHEMA_REVISION:
+        current = frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) if has_table else frozenset()
+    if current == SCHEMA_HEADS:
         return
     from alembic import command
     from alembic.config import Config
@@ -100,9 +101,9 @@ def _ensure_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         try:
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
         except CommandError as exc:
-            raise StorageError(f"the database at {_safe(str(engine.url))} is at schema {current}, which this crisis does not know",
+            raise StorageError(f"the database at {_safe(str(engine.url))} is at schema {', '.join(sorted(current))}, which this crisis does not know",
                                hint="upgrade crisis to the version that wrote this database") from exc
 
 

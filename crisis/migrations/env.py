@@ -3,7 +3,8 @@
 from alembic import context
 
 from crisis.db import Base
-from crisis.incident import models  # noqa: F401  (registers the tables on Base.metadata)
+from crisis.incident import models  # noqa: F401  (each import registers its tables on Base.metadata)
+from crisis.oncall import models as oncall_models  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
