@@ -25,12 +25,14 @@ LOAD_ERRORS = {
     "unknown_condition": "unknown_condition.yaml:12:15: severity.rules[0].when.colour: unknown key; expected one of: known_customer, platform, mentions_per_hour",
     "missing_language": "missing_language.yaml:2:8: title: missing key 'en'",
     "duplicate_step": "duplicate_step.yaml:19:5: steps: 'evidence' is declared twice",
+    "bad_sample": "bad_sample.yaml:6:114: facts[1].sample: 'trustpilot' does not fit a choice fact: expected one of: google, tripadvisor",
     "unknown_level": "unknown_level.yaml:25:42: escalation.by_severity.SEV2: 'legal' is not a level; expected one of: community_manager, comms_lead, crisis_cell",
 }
 
 CHECK_ERRORS = {
     "unknown_template": "unknown_template.yaml:19: error: step reply replies with template 'no_such_template', but ",
     "late_fact": "late_fact.yaml:19: error: step reply branches on fact platform, which no earlier step or triage requires",
+    "impossible_rule": "impossible_rule.yaml:12: error: severity rule → SEV2 can never fire",
     "impossible_branch": "impossible_branch.yaml:19: error: step reply can never apply: its `when` asks for a value its fact cannot take",
 }
 

@@ -89,6 +89,9 @@ def _rules(playbook: Playbook) -> list[Finding]:
     findings = []
     default = playbook.default_severity
     for rule in playbook.severity_rules:
+        if not all(_possible(playbook, c) for c in rule.when):
+            findings.append(Finding(playbook.path, rule.line, f"severity rule → {rule.then} can never fire: it asks for a value "
+                                    "its fact cannot take"))
         if severity_rank(rule.then) >= severity_rank(default):
             findings.append(Finding(playbook.path, rule.line, f"severity rule → {rule.then} never changes anything: "
                                     f"the default is already {default}", "warning"))

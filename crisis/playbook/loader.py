@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -181,8 +182,15 @@ def _fact(src: _Source, node: yaml.Node, where: str) -> Fact:
     choices = _names(src, m["choices"], f"{where}.choices") if "choices" in m else ()
     if (fact_type == "choice") != bool(choices):
         raise src.error(node, where, "a fact of type choice needs `choices`, and only it may have them")
-    sample = _scalar(src, m["sample"], f"{where}.sample") if "sample" in m else None
-    return Fact(_name(src, m["id"], f"{where}.id"), fact_type, _localized(src, m["ask"], f"{where}.ask"), choices, sample, node.start_mark.line + 1)
+    fact = Fact(_name(src, m["id"], f"{where}.id"), fact_type, _localized(src, m["ask"], f"{where}.ask"), choices, None, node.start_mark.line + 1)
+    if "sample" not in m:
+        return fact
+    raw = _scalar(src, m["sample"], f"{where}.sample")
+    try:  # the sample is typed exactly as a responder's answer would be
+        sample = parse_fact_value(fact, str(raw).lower() if isinstance(raw, bool) else str(raw))
+    except ValueError as exc:
+        raise src.error(m["sample"], f"{where}.sample", f"{raw!r} does not fit a {fact_type} fact: {exc}") from None
+    return replace(fact, sample=sample)
 
 
 def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Step:
