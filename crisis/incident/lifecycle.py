@@ -137,18 +137,18 @@ def fire(playbook: Playbook, state: str, trigger: str, situation: Situation) -> 
     return subject.state
 
 
+def permits(playbook: Playbook, state: str, trigger: str, situation: Situation) -> bool:
+    """Whether `trigger` would succeed now (fired on a throwaway subject: nothing is stored)."""
+    try:
+        return bool(machine_for(playbook).events[trigger].trigger(_Subject(state, situation)))
+    except MachineError:
+        return False
+
+
 def allowed(playbook: Playbook, state: str, situation: Situation) -> list[str]:
     """The triggers that would succeed now, in lifecycle order."""
     candidates = set(machine_for(playbook).get_triggers(state))
-    result = []
-    for trigger in TRIGGERS:
-        if trigger in candidates:
-            try:
-                if machine_for(playbook).events[trigger].trigger(_Subject(state, situation)):
-                    result.append(trigger)
-            except MachineError:
-                pass
-    return result
+    return [trigger for trigger in TRIGGERS if trigger in candidates and permits(playbook, state, trigger, situation)]
 
 
 def _why_refused(playbook: Playbook, state: str, trigger: str, situation: Situation) -> tuple[str, str | None]:
