@@ -17,6 +17,12 @@ LAYERS = {
     "crisis.db": 2, "crisis.migrations": 2, "crisis.incident.models": 2, "crisis.oncall.models": 2,
     "crisis.incident.service": 3, "crisis.incident.timeline": 3, "crisis.incident.deadlines": 3, "crisis.oncall.outbox": 3,
     "crisis.cli": 4, "crisis.__main__": 4,
+    "crisis.triage": 1, "crisis.triage.fold": 1, "crisis.triage.match": 1, "crisis.triage.spikes": 1,
+    "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3,
+    "crisis.replies": 1, "crisis.replies.channels": 1, "crisis.replies.manifest": 1,
+    "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
+    "crisis.oncall.rotations": 1, "crisis.oncall.policy": 1, "crisis.oncall.backoff": 1, "crisis.oncall.messages": 1,
+    "crisis.oncall.permissions": 1, "crisis.oncall.check": 1, "crisis.oncall.notifiers": 2, "crisis.oncall.service": 3,
 }
 OWNERS = {  # third-party library → the only modules allowed to import it
     "transitions": ("crisis.incident.lifecycle",),
@@ -24,9 +30,11 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "rich": ("crisis.cli",),
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.incident.models", "crisis.incident.service", "crisis.incident.timeline",
-                   "crisis.oncall.models", "crisis.oncall.outbox"),
+                   "crisis.oncall.models", "crisis.oncall.outbox", "crisis.triage.models", "crisis.triage.service", "crisis.replies.models", "crisis.replies.service",
+                   "crisis.oncall.service"),
     "alembic": ("crisis.db", "crisis.migrations"),
     "click": (),
+    "twitter_text": ("crisis.replies.channels",),
 }
 
 

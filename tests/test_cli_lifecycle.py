@@ -36,6 +36,8 @@ def test_hijacked_account_walked_from_detection_to_closed(workspace, cli):
                        ["inventory_accounts", "individual_logins", "offboarding_check"]):
         for item in step_items:
             cli("check", "INC-0001", item)
+        if "warn_followers" in step_items:
+            publish_statement(cli, "INC-0001")
         cli("next" if "offboarding_check" not in step_items else "stabilize", "INC-0001")
     cli("relapse", "INC-0001", "--note", "attacker back through a forgotten app")
     assert show(cli)["state"] == "responding.contain"
@@ -167,6 +169,13 @@ def test_list_and_timeline(workspace, cli):
     assert events[1]["data"]["to"] == "dismissed" and events[1]["data"]["deadlines_met"] == ["acknowledge"]
 
 
+def publish_statement(cli, ref: str) -> None:
+    """The statement a step requires: drafted by ana, approved by bea (four eyes), published by hand."""
+    label = cli("reply", "draft", ref, "--set", "next_update_at=15:00", "--set", "contact=care@acme.example").stderr.split()[0]
+    cli("reply", "approve", ref, label, "--as", "bea")
+    cli("reply", "publish", ref, label)
+
+
 def _walk_to(cli, target: str) -> None:
     cli("open", "-p", "hijacked_account", "-t", "hacked")
     cli("ack", "1")
@@ -185,5 +194,7 @@ def _walk_to_resolved(cli) -> None:
     for n, step in enumerate(playbook.steps):
         for item in step.checklist:
             cli("check", "1", item.id)
+        if step.reply:
+            publish_statement(cli, "1")
         cli("next" if n < len(playbook.steps) - 1 else "stabilize", "1")
     cli("resolve", "1")

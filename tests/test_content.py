@@ -71,5 +71,9 @@ def test_the_activist_branch_is_taken_through_the_cli(workspace, cli, already_ac
         for fact_id in step.requires_facts:
             fact = playbook.find_fact(fact_id)
             cli("fact", "1", fact_id, fact.choices[0] if fact.choices else samples[fact.type])
+        if step.reply:  # a step with a statement is left only once it is published
+            label = cli("reply", "draft", "1", "--set", "next_update_at=15:00", "--set", "contact=care@example.org").stderr.split()[0]
+            cli("reply", "approve", "1", label, "--as", "bea")
+            cli("reply", "publish", "1", label)
         cli("next", "1")
     assert step.id == branch

@@ -37,7 +37,7 @@ def _fire(ref: str, trigger: str, as_: str | None, note: str | None) -> None:
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = fire(session, context.clock(), who, ref, trigger, note=note)
+        incident = fire(session, context.clock(), who, ref, trigger, note=note, roster=context.roster())
         state, level, allowed = incident.state, incident.level, allowed_actions(session, incident)
         ref = incident.ref
     typer.echo(f"{ref}: {trigger} → {state} (escalation level {level})")
@@ -71,7 +71,7 @@ def escalate(ref: Ref, why: Annotated[str, typer.Option("--why", help="Why the n
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = escalate_incident(session, context.clock(), who, ref, why=why, to_level=to)
+        incident = escalate_incident(session, context.clock(), who, ref, why=why, to_level=to, roster=context.roster())
         ref, level = incident.ref, incident.level
     typer.echo(f"{ref}: escalated to {level}")
 
@@ -86,7 +86,7 @@ def check(ref: Ref, item: Annotated[str, typer.Argument(help="Checklist item id 
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = check_item(session, context.clock(), who, ref, item, undo=undo)
+        incident = check_item(session, context.clock(), who, ref, item, undo=undo, roster=context.roster())
         playbook = pinned_playbook(session, incident)
         step = playbook.step(incident.state.split(".", 1)[1])
         left = situation(incident, playbook).open_items(step)
@@ -106,7 +106,7 @@ def fact(ref: Ref, key: Annotated[str, typer.Argument(help="Fact id, as `crisis 
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = set_fact(session, context.clock(), who, ref, key, value)
+        incident = set_fact(session, context.clock(), who, ref, key, value, roster=context.roster())
         ref, sev, level = incident.ref, incident.severity, incident.level
     typer.echo(f"{ref}: {key} recorded; severity {sev}, escalation level {level}")
 
@@ -122,7 +122,7 @@ def severity(ref: Ref, level: Annotated[str, typer.Argument(metavar="SEVERITY", 
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = set_severity(session, context.clock(), who, ref, level.upper(), why=why)
+        incident = set_severity(session, context.clock(), who, ref, level.upper(), why=why, roster=context.roster())
         ref, sev, lvl = incident.ref, incident.severity, incident.level
     typer.echo(f"{ref}: severity {sev}, escalation level {lvl}")
 
@@ -150,7 +150,7 @@ def review(ref: Ref,
     who = context.actor(as_)
     with context.unit_of_work() as session:
         incident = record_review(session, context.clock(), who, ref, what_happened=what, what_gained=gained,
-                                 follow_ups=[FollowUp(a, o, d) for a, o, d in items])
+                                 follow_ups=[FollowUp(a, o, d) for a, o, d in items], roster=context.roster())
         ref = incident.ref
     typer.echo(f"{ref}: review recorded with {len(items)} follow-up(s)")
 

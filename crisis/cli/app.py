@@ -40,11 +40,22 @@ app = typer.Typer(
 )
 
 from crisis.cli import actions, audit, demo, incidents, playbooks, tick, workspace  # noqa: E402
+from crisis.cli import triage as triage_cli  # noqa: E402
 
 for module in (workspace, incidents, actions, tick, demo):
     module.register(app)
+triage_cli.register(app)
 app.add_typer(playbooks.app, name="playbook")
 app.add_typer(audit.app, name="audit")
+
+from crisis.cli import replies  # noqa: E402
+
+app.add_typer(replies.app, name="reply")
+app.add_typer(replies.templates_app, name="templates")
+
+from crisis.cli import oncall  # noqa: E402
+
+oncall.register(app)
 
 
 def main() -> None:

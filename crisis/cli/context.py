@@ -69,6 +69,15 @@ def actor(given: str | None) -> str:
     return given.strip()
 
 
+def roster():
+    """The workspace's on-call roster (`oncall.yaml`), or None without one: then anyone may act and
+    nobody is paged. Raises ContentError naming the entry and key of a bad roster."""
+    from crisis.oncall.roster import ROSTER_FILE, load_roster
+
+    workspace = settings().workspace
+    return load_roster(workspace / ROSTER_FILE) if workspace is not None else None
+
+
 def playbook(playbook_id: str):
     from crisis.playbook.loader import find_playbook_path, load_playbook
 

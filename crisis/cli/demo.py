@@ -43,7 +43,7 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
         typer.echo(f"{clock.now():%a %H:%M}  $ crisis {command}")
         try:
             with transaction(engine) as session:
-                typer.echo(f"        {action(session) or 'ok'}")
+                typer.echo(f"        {action(session) or 'ok'}".replace("\n", "\n        "))
         except RefusedError as exc:
             typer.echo(f"        {exc.message}".replace("\n", "\n        "))
 
@@ -71,6 +71,8 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
             step(2, f"check {ref} {item.id}", lambda s, i=item.id: service.check_item(s, clock, "ana", ref, i) and None)
         if pb_step.requires_facts:
             step(1, f"fact {ref} payment_or_ads_at_risk no", lambda s: service.set_fact(s, clock, "ana", ref, "payment_or_ads_at_risk", "no") and None)
+        if pb_step.reply:
+            _statement(step, clock, ref, pb_step.reply)
         verb = "next" if number < len(steps) - 1 else "stabilize"
         step(1, f"{verb} {ref}", lambda s, v=verb: (service.fire(s, clock, "ana", ref, v), state(s))[1])
     step(24 * 60, f"resolve {ref}", lambda s: (service.fire(s, clock, "ana", ref, "resolve"), state(s))[1])
@@ -84,3 +86,21 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
     step(0, "audit verify", lambda s: str(verify_chain(s, service.get_incident(s, ref)) or
                                           f"ok: {service.get_incident(s, ref).event_count} events, hash chain intact"))
     typer.echo(f"\nTry it yourself: crisis init my-workspace && cd my-workspace && crisis playbook list")
+
+
+def _statement(step, clock, ref: str, name: str) -> None:
+    """The statement a step requires: drafted by ana, refused to its own author, approved by bea, published."""
+    from crisis.replies import service as replies
+
+    values = {"next_update_at": "3 pm", "contact": "care@acme.example"}
+
+    def draft(session) -> str:
+        preview = replies.preview_reply(session, ref, templates_dir=context.settings().templates_dir, values=values, responder="Ana")
+        reply = replies.draft_reply(session, clock, "ana", ref, preview, contact=values["contact"], responder="Ana")
+        return f"{reply.label} drafted for {reply.channel}:\n" + "\n".join(f"  | {line}" for line in reply.text.splitlines())
+
+    step(2, f"reply draft {ref} --set next_update_at='3 pm'   # the {name} this step requires", draft)
+    step(3, f"reply approve {ref} R1 --as ana   # by its own author", lambda s: replies.approve_reply(s, clock, "ana", ref, "R1", roster=None) and None)
+    step(2, f"reply approve {ref} R1 --as bea", lambda s: "R1 approved by bea" if replies.approve_reply(s, clock, "bea", ref, "R1", roster=None) else "")
+    step(1, f"reply publish {ref} R1", lambda s: f"R1 {replies.publish_reply(s, clock, 'ana', ref, 'R1').status}: "
+                                                       "paste it on the recovered account and the brand's other accounts")

@@ -37,7 +37,7 @@ def open_(
     pb = context.playbook(playbook)
     with context.unit_of_work() as session:
         incident = open_incident(session, context.clock(), who, pb, title=title, severity=severity, channel=channel,
-                                 brand=brand or settings.brand, lang=settings.lang, is_drill=drill)
+                                 brand=brand or settings.brand, lang=settings.lang, is_drill=drill, roster=context.roster())
         ref, sev, level = incident.ref, incident.severity, incident.level
     typer.echo(f"{ref} opened: {pb.title(settings.lang)} at {sev}, escalation level {level}")
     typer.echo(f"Next: crisis ack {ref}")

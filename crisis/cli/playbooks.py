@@ -80,6 +80,10 @@ def show(playbook: PlaybookId, as_json: Json = False) -> None:
 def check(playbook: Annotated[str | None, typer.Argument(metavar="[PLAYBOOK]", help="One playbook id; default: all.")] = None) -> None:
     """Check playbooks as a reviewer would: load errors, unreachable steps, dead ends, missing templates.
 
+    Templates are parsed (syntax, anything reaching Python internals), their variables matched
+    against facts, fields and declared values, and each is rendered with the playbook's samples in
+    every declared channel and language to catch limits and platform rules.
+
     Exits 5 if any error is found (warnings alone exit 0).
 
     Example: crisis playbook check bad_buzz
@@ -94,7 +98,12 @@ def check(playbook: Annotated[str | None, typer.Argument(metavar="[PLAYBOOK]", h
     errors = 0
     for path in paths:
         try:
-            findings = check_playbook(load_playbook(path), settings.templates_dir)
+            loaded = load_playbook(path)
+            findings = check_playbook(loaded, settings.templates_dir)
+            if not any(f.level == "error" and "does not exist" in f.message for f in findings):
+                from crisis.replies.render import check_replies
+
+                findings += check_replies(loaded, settings.templates_dir)
         except ContentError as exc:
             typer.echo(exc.message)
             errors += 1

@@ -1,7 +1,8 @@
-"""`crisis tick`: breach the deadlines that are due and escalate, once per deadline."""
+"""`crisis tick`: breach the deadlines that are due and escalate, page the next on-call levels, deliver the outbox."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -14,19 +15,53 @@ def register(app: typer.Typer) -> None:
 
 
 def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (default: the clock).")] = None) -> None:
-    """Record every deadline due by now as breached and escalate its incident. Safe to run often.
+    """Record every deadline due by now as breached and escalate its incident; page the next level of
+    every policy nobody acknowledged in time; deliver the notifications that are due (with retries).
+    Safe to run often.
 
-    Run it from cron or a systemd timer, e.g. every minute.
+    Run it from cron or a systemd timer, e.g. every minute (or run `crisis watch`).
 
     Example: crisis tick --now 2026-11-22T14:30:00+01:00
     """
     from crisis.clock import VirtualClock
-    from crisis.incident.service import tick as run_tick
 
     clock = VirtualClock(context.parse_instant(now, "--now")) if now else context.clock()
+    run_tick(clock)
+
+
+def run_tick(clock) -> None:
+    """One tick at `clock`'s instant: deadlines and escalations in one transaction, then delivery in another,
+    so that a page written now is sent now and a peer that is down never undoes the escalation."""
+    from crisis.incident.service import tick as breach_deadlines
+    from crisis.oncall import outbox
+    from crisis.oncall.backoff import Backoff
+    from crisis.oncall.notifiers import notifiers_from_env
+    from crisis.oncall.service import deliver, escalate_pagings
+
+    roster = context.roster()
     with context.unit_of_work() as session:
-        breaches = run_tick(session, clock)
+        breaches = breach_deadlines(session, clock, roster=roster)
+        paged = escalate_pagings(session, clock, roster)
     for b in breaches:
         escalation = f"; escalated to {b.escalated_to}" if b.escalated_to else ""
         typer.echo(f"{b.ref}: {b.deadline} breached (due {b.due_at.strftime('%Y-%m-%d %H:%M UTC')}){escalation}")
-    typer.echo(f"tick at {clock.now().isoformat(timespec='seconds')}: {len(breaches)} deadline(s) breached", err=True)
+    for p in paged:
+        typer.echo(f"{p.ref}: paged level {p.level} of {p.policy} (pass {p.round}): {', '.join(p.people) or 'nobody'} — {p.cause}")
+    notifiers = notifiers_from_env(os.environ, write=lambda text: typer.echo(text, nl=False))
+    with context.unit_of_work() as session:
+        deliveries = deliver(session, clock, notifiers, backoff=roster.backoff if roster else Backoff())
+        waiting = outbox.count_waiting(session, channels=tuple(notifiers))
+    for d in deliveries:
+        where = f"{d.ref} " if d.ref else ""
+        if d.outcome == "sent":
+            typer.echo(f"{where}notification #{d.notification_id} {d.channel} → {d.target}: sent (attempt {d.attempts})")
+        elif d.outcome == "retry":
+            typer.echo(f"{where}notification #{d.notification_id} {d.channel} → {d.target}: attempt {d.attempts} failed ({d.error}); "
+                       f"retry at {d.next_attempt_at:%H:%M:%S} UTC")  # type: ignore[str-format]
+        else:
+            typer.echo(f"{where}notification #{d.notification_id} {d.channel} → {d.target}: FAILED after {d.attempts} attempt(s): {d.error}")
+    for channel, count in waiting.items():
+        typer.echo(f"{count} {channel} notification(s) wait for a notifier: set CRISIS_SMTP_HOST (and CRISIS_SMTP_PORT…)", err=True)
+    sent = sum(d.outcome == "sent" for d in deliveries)
+    typer.echo(f"tick at {clock.now().isoformat(timespec='seconds')}: {len(breaches)} deadline(s) breached, "
+               f"{len(paged)} unacknowledged page(s) escalated, {sent} of {len(deliveries)} notification(s) delivered", err=True)

@@ -43,8 +43,28 @@ def incident_detail(session, incident, now: datetime, *, events: int = 8) -> dic
             "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
             "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in incident.review.follow_ups]},
         "events": [event_dict(e) for e in list_events(session, incident, last=events)],
+        "notifications": _notifications(session, incident),
         "allowed": allowed_actions(session, incident),
     }
+
+
+def _notifications(session, incident) -> dict[str, Any]:
+    from crisis.oncall.outbox import list_notifications
+
+    rows = list_notifications(session, incident_id=incident.id)
+    return {"pending": sum(n.status == "pending" for n in rows), "sent": sum(n.status == "sent" for n in rows),
+            "failed": [notification_dict(n) for n in rows if n.status == "failed"]}
+
+
+def notification_dict(notification) -> dict[str, Any]:
+    from crisis.incident.models import format_ref
+
+    n = notification
+    return {"id": n.id, "ref": format_ref(n.incident.number) if getattr(n, "incident", None) else None, "kind": n.kind,
+            "channel": n.channel, "target": n.target, "person": n.person_id, "subject": n.subject, "status": n.status,
+            "attempts": n.attempts, "is_drill": n.is_drill, "idempotency_key": n.idempotency_key,
+            "created_at": n.created_at.isoformat(), "next_attempt_at": n.next_attempt_at.isoformat() if n.status == "pending" else None,
+            "sent_at": n.sent_at.isoformat() if n.sent_at else None, "last_error": n.last_error}
 
 
 def event_dict(event) -> dict[str, Any]:
@@ -79,6 +99,34 @@ def describe_event(event: dict[str, Any]) -> str:
             return f"LEGAL LIMITATION WARNING: {d['note']}"
         case "review_recorded":
             return f"post-incident review recorded ({len(d['follow_ups'])} follow-ups)"
+        case "mentions_attached":
+            first = d["mentions"][0] if d["mentions"] else {}
+            return f"{d['count']} mention(s) attached, e.g. {first.get('mention')} “{first.get('phrase')}” {first.get('score')}: {first.get('why')}"
+        case "signals_recorded":
+            changes = ", ".join(f"{k} {d['previous'].get(k)} → {v}" for k, v in d["signals"].items())
+            return f"signals {changes} ({d['why']})"
+        case "paged":
+            people = ", ".join(f"{p['person']} ({'+'.join(p['channels'])})" for p in d["people"]) or "NOBODY"
+            return f"paged level {d['level']}/{d['of']} of policy {d['policy']} (pass {d['round']}/{d['rounds']}): {people} — {d['cause']}"
+        case "paging_acknowledged" | "paging_superseded" | "paging_stopped" | "paging_exhausted":
+            return f"paging {event['kind'].split('_', 1)[1]} (policy {d['policy']}, level {d['level']}): {d['why']}"
+        case "notification_sent":
+            return f"notification #{d['notification']} {d['channel']} → {d['target']} delivered (attempt {d['attempt']})"
+        case "notification_retry":
+            return f"notification #{d['notification']} {d['channel']} → {d['target']} attempt {d['attempt']} failed: {d['error']}; retry at {_hm(d['next_attempt_at'])}"
+        case "notification_failed":
+            return f"notification #{d['notification']} {d['channel']} → {d['target']} FAILED after {d['attempt']} attempt(s): {d['error']}"
+        case "reply_drafted":
+            return f"{d['reply']} drafted: {d['template']} for {d['channel']} ({d['lang']}), sha256 {d['hash'][:12]}"
+        case "reply_edited":
+            return f"{d['reply']} edited, sha256 {d['hash'][:12]}"
+        case "reply_approved":
+            return f"{d['reply']} approved (written by {d['author']}; {d['rule']}), sha256 {d['hash'][:12]}"
+        case "reply_rejected":
+            return f"{d['reply']} rejected: {d['why']}"
+        case "reply_published":
+            met = f"; met: {', '.join(d['deadlines_met'])}" if d.get("deadlines_met") else ""
+            return f"{d['reply']} PUBLISHED on {d['channel']} ({d['via']}), sha256 {d['hash'][:12]}{met}"
     return event["kind"]
 
 
@@ -120,6 +168,12 @@ def show_text(view: dict[str, Any]) -> str:
             lines.append(f"    {fact['id']:<26} {value!s:<14} {fact['ask']}")
     if view["review"]:
         lines.append(f"  review     {len(view['review']['follow_ups'])} follow-ups recorded")
+    notes = view.get("notifications")
+    if notes and (notes["pending"] or notes["sent"] or notes["failed"]):
+        lines.append(f"  pages      {notes['sent']} delivered, {notes['pending']} pending, {len(notes['failed'])} FAILED"
+                     + (f"  (crisis oncall outbox --ref {view['ref']})" if notes["failed"] else ""))
+        for n in notes["failed"]:
+            lines.append(f"    FAILED #{n['id']} {n['channel']} → {n['target']} after {n['attempts']} attempt(s): {n['last_error']}")
     if view["events"]:
         lines.append("  last events")
         for event in view["events"]:

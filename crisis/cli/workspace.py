@@ -11,6 +11,8 @@ import typer
 from crisis.errors import UsageError
 from crisis.settings import CONTENT_DIRS, LANGUAGES, WORKSPACE_FILE, shipped_content
 
+ROSTER_EXAMPLE = "oncall.example.yaml"  # the shipped roster: five people, a weekly rotation, three policies
+
 TOML = """\
 # crisis workspace: playbooks/, templates/ and drills/ beside this file are yours to edit and version.
 [workspace]
@@ -50,6 +52,8 @@ def init(
     directory.mkdir(parents=True, exist_ok=True)
     for name in CONTENT_DIRS:
         shutil.copytree(source / name, directory / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if (source / ROSTER_EXAMPLE).is_file() and not (directory / ROSTER_EXAMPLE).exists():  # inert until renamed oncall.yaml
+        shutil.copyfile(source / ROSTER_EXAMPLE, directory / ROSTER_EXAMPLE)
     (directory / WORKSPACE_FILE).write_text(TOML.format(brand=brand, lang=lang).replace("'", '"'), encoding="utf-8")
     typer.echo(f"Workspace ready in {directory.resolve()}")
     typer.echo(f"Next: cd {directory} && crisis playbook list")

@@ -75,7 +75,7 @@ class Edge:
 def edges(playbook: Playbook) -> list[Edge]:
     """Every transition of the playbook's machine, in the order they are tried."""
     steps = playbook.steps
-    leave = [tuple(Check(GUARDS[name], step) for name in ("checklist_complete", "facts_answered", *step.guards)) for step in steps]
+    leave = [tuple(Check(GUARDS[name], step) for name in ("checklist_complete", "facts_answered", "reply_published", *step.guards)) for step in steps]
 
     def route(into: int, skipping: range) -> tuple[Check, ...]:
         return (Check(_APPLIES, steps[into], True), *(Check(_SKIPPED, steps[k], True) for k in skipping))

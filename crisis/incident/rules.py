@@ -40,6 +40,7 @@ class Situation:
     review: Review | None = None
     signals: Mapping[str, Any] | None = None
     lang: str = "en"
+    published: frozenset[str] = frozenset()  # ids of the steps whose statement has been published
 
     def values(self) -> dict[str, Any]:
         """What conditions test: the answered facts and the measured signals."""
@@ -119,6 +120,12 @@ GUARDS: dict[str, Guard] = {
             "crisis_cell_convened",
             lambda s, _: s.level == s.playbook.escalation_levels[-1],
             lambda s, _: f"the crisis cell must be convened first (escalation level is {s.level}); run `crisis escalate`",
+        ),
+        Guard(
+            "reply_published",
+            lambda s, step: step is None or step.reply is None or step.id in s.published,
+            lambda s, step: f"step {step.id} needs its statement ({step.reply}) published before it is left",  # type: ignore[union-attr]
+            "draft it, have it approved, publish it: crisis reply draft REF, crisis reply approve REF ID, crisis reply publish REF ID",
         ),
         Guard(
             "below_top_level",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crisis.clock import Clock
 from crisis.errors import NotFoundError, RefusedError, UsageError
@@ -21,8 +21,12 @@ from crisis.incident.models import Deadline, FactAnswer, FollowUpRow, Incident, 
 from crisis.incident.rules import ACTIONS, FollowUp, Situation
 from crisis.incident.rules import Review as ReviewSnapshot
 from crisis.incident.timeline import append_event
+from crisis.oncall import service as oncall
+from crisis.oncall.permissions import authorize
+from crisis.oncall.roster import Roster
 from crisis.playbook.loader import parse_fact_value, parse_playbook
 from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
+from crisis.replies.models import Reply
 
 _REF = re.compile(r"^(?:INC-)?0*(\d+)$", re.IGNORECASE)
 _PINNED: dict[str, Playbook] = {}
@@ -36,8 +40,9 @@ def _check_actor(actor: str) -> str:
 
 def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, *, title: str, severity: str | None = None,
                   channel: str | None = None, brand: str | None = None, lang: str = "en", is_drill: bool = False,
-                  signals: dict[str, Any] | None = None) -> Incident:
-    """Open an incident in state `detected`, pinned to this playbook version, its deadlines armed."""
+                  signals: dict[str, Any] | None = None, roster: Roster | None = None) -> Incident:
+    """Open an incident in state `detected`, pinned to this playbook version, its deadlines armed;
+    with a `roster`, page the policy that serves it. Anyone may report an incident."""
     actor, now = _check_actor(actor), clock.now()
     if not title.strip():
         raise UsageError("an incident needs a title that says what is happening")
@@ -61,6 +66,7 @@ def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook
         "severity_why": "set by the responder" if severity else _severity_why(playbook, signals, assessed),
         "level": incident.level, "brand": brand, "channel": channel, "is_drill": is_drill,
         "deadlines_armed": _describe(armed)})
+    _page(session, now, incident, roster, f"incident opened at {incident.severity}")
     return incident
 
 
@@ -100,7 +106,15 @@ def situation(incident: Incident, playbook: Playbook) -> Situation:
     return Situation(playbook=playbook, severity=incident.severity, level=incident.level,
                      facts={f.fact_id: f.value for f in incident.facts},
                      checked=frozenset((m.step_id, m.item_id) for m in incident.marks),
-                     review=review, signals=incident.signals, lang=incident.lang)
+                     review=review, signals=incident.signals, lang=incident.lang, published=_published_steps(incident))
+
+
+def _published_steps(incident: Incident) -> frozenset[str]:
+    session = object_session(incident)
+    if session is None or incident.id is None:
+        return frozenset()
+    query = select(Reply.step_id).where(Reply.incident_id == incident.id, Reply.status == "published", Reply.step_id.is_not(None))
+    return frozenset(session.scalars(query))
 
 
 def allowed_actions(session: Session, incident: Incident) -> list[str]:
@@ -108,14 +122,17 @@ def allowed_actions(session: Session, incident: Incident) -> list[str]:
     return lifecycle.allowed(playbook, incident.state, situation(incident, playbook))
 
 
-def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, note: str | None = None) -> Incident:
-    """Fire a lifecycle trigger. Raises RefusedError with the reason and the actions allowed now."""
+def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, note: str | None = None,
+         roster: Roster | None = None) -> Incident:
+    """Fire a lifecycle trigger. Raises RefusedError with the reason and the actions allowed now, or
+    when the roster does not let `actor` do it."""
     if trigger == "escalate":
-        return escalate(session, clock, actor, ref, why=note or "escalated by the responder")
+        return escalate(session, clock, actor, ref, why=note or "escalated by the responder", roster=roster)
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    old = incident.state
+    authorize(roster, playbook, actor=actor, action=trigger, severity=incident.severity, ref=incident.ref)
+    old, old_level = incident.state, incident.level
     new = lifecycle.fire(playbook, old, trigger, situation(incident, playbook))
     incident.state = new
     outcome = deadlines.settle_on_exit(incident, playbook, old, new, now)
@@ -129,14 +146,22 @@ def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, 
         for effect in ACTIONS[action](situation(incident, playbook), entered):
             if playbook.level_rank(effect.level) > playbook.level_rank(incident.level):
                 _raise_level(session, now, actor, incident, effect.level, effect.why)
+    if trigger == "acknowledge":
+        oncall.acknowledge(session, clock, actor, incident, roster=roster, required=False)
+    if new in oncall.QUIET_STATES:
+        oncall.stop_paging(session, clock, actor, incident, why=f"incident {new}")
+    elif incident.level != old_level:
+        _page(session, now, incident, roster, f"escalated to {incident.level}", advance=True)
     return incident
 
 
-def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, to_level: str | None = None) -> Incident:
-    """Raise the escalation level by one, or to `to_level`. Refused at the top or on a closed incident."""
+def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, to_level: str | None = None,
+             roster: Roster | None = None) -> Incident:
+    """Raise the escalation level by one, or to `to_level`, and page. Refused at the top or on a closed incident."""
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
+    authorize(roster, playbook, actor=actor, action="escalate", severity=incident.severity, ref=incident.ref)
     lifecycle.fire(playbook, incident.state, "escalate", situation(incident, playbook))
     levels = playbook.escalation_levels
     target = to_level or levels[playbook.level_rank(incident.level) + 1]
@@ -146,6 +171,7 @@ def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, 
         raise RefusedError(f"{incident.ref} is already at {incident.level}; escalation only goes up",
                            allowed=tuple(lifecycle.allowed(playbook, incident.state, situation(incident, playbook))))
     _raise_level(session, now, actor, incident, target, why)
+    _page(session, now, incident, roster, f"escalated to {target}: {why}", advance=True)
     return incident
 
 
@@ -154,7 +180,8 @@ def _raise_level(session: Session, now: datetime, actor: str, incident: Incident
     incident.level = level
 
 
-def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity: str, *, why: str) -> Incident:
+def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity: str, *, why: str,
+                 roster: Roster | None = None) -> Incident:
     """Change the severity; going up convenes the level the playbook names for it."""
     actor, now = _check_actor(actor), clock.now()
     if severity not in SEVERITIES:
@@ -165,7 +192,11 @@ def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity:
     _refuse_if_final(incident, "change its severity")
     if severity == incident.severity:
         raise RefusedError(f"{incident.ref} is already {severity}")
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
+    rose = severity_rank(severity) < severity_rank(incident.severity)
     _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
+    if rose:
+        _page(session, now, incident, roster, f"severity rose to {severity}: {why}")
     return incident
 
 
@@ -179,12 +210,50 @@ def _change_severity(session: Session, now: datetime, actor: str, incident: Inci
         _raise_level(session, now, actor, incident, wanted, f"severity rose to {severity}")
 
 
-def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str) -> Incident:
-    """Record a triage answer; re-evaluate the severity rules (a rise escalates)."""
+def attach_mentions(session: Session, clock: Clock, actor: str, ref: str, mentions: list[dict[str, Any]]) -> Incident:
+    """Record on the timeline the mentions triage attached to the incident, each with why it belongs.
+
+    Each mention is a dict such as {"mention": "x:123", "phrase": ..., "score": ..., "why": "same thread (x:99)"}.
+    Raises NotFoundError.
+    """
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    append_event(session, incident, now, actor, "mentions_attached", {"count": len(mentions), "mentions": mentions})
+    return incident
+
+
+def record_signals(session: Session, clock: Clock, actor: str, ref: str, signals: dict[str, Any], *, why: str,
+                   roster: Roster | None = None) -> Incident:
+    """Record measured signals (mentions_per_hour, author_followers, own_account_post, press_pickup, rating,
+    platforms…) and re-run the severity rules: a rise changes the severity and escalates, each with its reason.
+
+    Only the signals that changed are written (one `signals_recorded` event). Raises NotFoundError, RefusedError.
+    """
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    _refuse_if_final(incident, "record signals")
+    changed = {key: value for key, value in signals.items() if incident.signals.get(key) != value}
+    if not changed:
+        return incident
+    previous = {key: incident.signals.get(key) for key in changed}
+    incident.signals = {**incident.signals, **changed}  # a new dict: the JSON column sees the change
+    append_event(session, incident, now, actor, "signals_recorded", {"signals": changed, "previous": previous, "why": why})
+    playbook = pinned_playbook(session, incident)
+    values = situation(incident, playbook).values()
+    assessed = playbook.evaluate_severity(values)
+    if severity_rank(assessed) < severity_rank(incident.severity):
+        _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, values, assessed))
+        _page(session, now, incident, roster, f"severity rose to {assessed}")
+    return incident
+
+
+def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str, *, roster: Roster | None = None) -> Incident:
+    """Record a triage answer; re-evaluate the severity rules (a rise escalates and pages)."""
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "change its facts")
     playbook = pinned_playbook(session, incident)
+    authorize(roster, playbook, actor=actor, action="fact", severity=incident.severity, ref=incident.ref)
     fact = playbook.find_fact(fact_id)
     if fact is None:
         raise NotFoundError(f"playbook {playbook.id} asks no fact {fact_id!r}",
@@ -206,14 +275,17 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     assessed = playbook.evaluate_severity(situation(incident, playbook).values())
     if severity_rank(assessed) < severity_rank(incident.severity):
         _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, situation(incident, playbook).values(), assessed))
+        _page(session, now, incident, roster, f"severity rose to {assessed}")
     return incident
 
 
-def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: str, *, undo: bool = False) -> Incident:
+def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: str, *, undo: bool = False,
+               roster: Roster | None = None) -> Incident:
     """Tick (or untick) an item of the current step's checklist."""
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
+    authorize(roster, playbook, actor=actor, action="check", severity=incident.severity, ref=incident.ref)
     if not incident.state.startswith("responding."):
         raise RefusedError(f"{incident.ref} is in state {incident.state}: checklists belong to the response steps",
                            allowed=tuple(allowed_actions(session, incident)))
@@ -235,11 +307,12 @@ def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: st
 
 
 def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_happened: str, what_gained: str,
-                  follow_ups: list[FollowUp]) -> Incident:
+                  follow_ups: list[FollowUp], roster: Roster | None = None) -> Incident:
     """Write (or rewrite) the post-incident review that `close` requires."""
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "rewrite its review")
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action="review", severity=incident.severity, ref=incident.ref)
     for follow_up in follow_ups:
         if not (follow_up.action.strip() and follow_up.owner.strip()):
             raise UsageError("each follow-up needs an action, an owner and a due date")
@@ -262,8 +335,8 @@ class Breach:
     escalated_to: str | None
 
 
-def tick(session: Session, clock: Clock, actor: str = "tick") -> list[Breach]:
-    """Record every deadline due by now as breached, at most once, and escalate its incident."""
+def tick(session: Session, clock: Clock, actor: str = "tick", *, roster: Roster | None = None) -> list[Breach]:
+    """Record every deadline due by now as breached, at most once, escalate its incident and page."""
     now = clock.now()
     due = session.scalars(select(Deadline).where(Deadline.status == "armed", Deadline.due_at <= now)
                           .order_by(Deadline.due_at, Deadline.id)).all()
@@ -281,11 +354,27 @@ def tick(session: Session, clock: Clock, actor: str = "tick") -> list[Breach]:
         append_event(session, incident, now, actor, "deadline_breached", {
             "deadline": deadline.name, "due_at": deadline.due_at.isoformat(), "late_by_s": int((now - deadline.due_at).total_seconds())})
         target = None
-        if "escalate" in lifecycle.allowed(playbook, incident.state, situation(incident, playbook)):
+        if lifecycle.permits(playbook, incident.state, "escalate", situation(incident, playbook)):
             target = playbook.escalation_levels[playbook.level_rank(incident.level) + 1]
             _raise_level(session, now, actor, incident, target, f"deadline {deadline.name} breached")
+        _page(session, now, incident, roster, f"deadline {deadline.name} breached" + (f", escalated to {target}" if target else ""),
+              advance=True)
         breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, target))
     return breaches
+
+
+def acknowledge_page(session: Session, clock: Clock, actor: str, ref: str, *, roster: Roster | None = None) -> tuple[Incident, list]:
+    """Acknowledge the incident's page, whatever its state: its escalation stops. Raises RefusedError
+    when nothing is paging or the roster does not let `actor` acknowledge."""
+    actor = _check_actor(actor)
+    incident = get_incident(session, ref)
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action="acknowledge", severity=incident.severity, ref=incident.ref)
+    return incident, oncall.acknowledge(session, clock, actor, incident, roster=roster)
+
+
+def _page(session: Session, now: datetime, incident: Incident, roster: Roster | None, cause: str, *, advance: bool = False) -> None:
+    if roster is not None:
+        oncall.page(session, now, incident, roster, cause=cause, advance=advance)
 
 
 def _refuse_if_final(incident: Incident, what: str) -> None:

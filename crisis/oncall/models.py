@@ -1,4 +1,4 @@
-"""The outbox: every page or publication is a row written in the same transaction as its cause."""
+"""On-call rows: the outbox of notifications, and the pagings that walk an escalation policy."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crisis.db import Base, UTCDateTime
+from crisis.incident.models import Incident
 
 
 class Notification(Base):
@@ -33,3 +34,30 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    person_id: Mapped[str | None] = mapped_column(String(64))  # the person paged, for a page
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    incident: Mapped[Incident | None] = relationship(lazy="selectin", viewonly=True)
+
+
+class Paging(Base):
+    """One run of an escalation policy for an incident: the level paged last, the round, when it moves on.
+
+    Active until acknowledged, superseded by another policy, stopped with the incident, or
+    exhausted (every level of every round paged and nobody acknowledged).
+    """
+
+    __tablename__ = "paging"
+    __table_args__ = (Index("ix_paging_status_next_at", "status", "next_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(Text)  # what started it: opened, severity rose, a deadline breached…
+    level: Mapped[int] = mapped_column(default=0)  # index of the level paged last
+    round: Mapped[int] = mapped_column(default=0)  # 0 for the first pass, 1 for the first repeat…
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, acknowledged, superseded, stopped, exhausted
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the next level is paged if nobody acknowledges
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(120))

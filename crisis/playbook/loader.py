@@ -18,6 +18,7 @@ from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import (
     FACT_TYPES,
     OPERATORS,
+    PERMISSION_ACTIONS,
     SEVERITIES,
     SLA_KINDS,
     Approval,
@@ -27,6 +28,7 @@ from crisis.playbook.model import (
     Fact,
     Limitation,
     Localized,
+    Permission,
     Playbook,
     SeverityRule,
     Step,
@@ -247,7 +249,7 @@ def parse_playbook(text: str, path: str) -> Playbook:
     if root is None:
         raise ContentError(f"{path}: the file is empty; a playbook needs at least id, title, steps")
     top = _mapping(src, root, "", required=("id", "title", "summary", "severity", "steps", "sla", "escalation"),
-                   optional=("detect", "facts", "triage", "relapse_to", "limitation"))
+                   optional=("detect", "facts", "triage", "relapse_to", "limitation", "permissions"))
     facts_list = [_fact(src, n, f"facts[{i}]") for i, n in enumerate(_list(src, top["facts"], "facts"))] if "facts" in top else []
     _unique(src, [(f.id, n) for f, n in zip(facts_list, top["facts"].value if "facts" in top else ())], "facts")
     facts = {fact.id: fact for fact in facts_list}
@@ -314,7 +316,21 @@ def parse_playbook(text: str, path: str) -> Playbook:
         limitation=_limitation(src, top["limitation"], facts) if "limitation" in top else None,
         path=path,
         source=text,
+        permissions=_permissions(src, top["permissions"]) if "permissions" in top else {},
     )
+
+
+def _permissions(src: _Source, node: yaml.Node) -> dict[str, Permission]:
+    """`permissions: {close: {roles: [comms_lead]}, dismiss: {roles: [direction], from: SEV1}}`."""
+    found = {}
+    for action, value in _mapping(src, node, "permissions", optional=PERMISSION_ACTIONS).items():
+        where = f"permissions.{action}"
+        pm = _mapping(src, value, where, required=("roles",), optional=("from",))
+        roles = _names(src, pm["roles"], f"{where}.roles")
+        if not roles:
+            raise src.error(pm["roles"], f"{where}.roles", "expected at least one role; leave the action out to let anyone on the roster do it")
+        found[action] = Permission(action, roles, _severity(src, pm["from"], f"{where}.from") if "from" in pm else SEVERITIES[-1])
+    return found
 
 
 def _detection(src: _Source, node: yaml.Node) -> Detection:

@@ -11,6 +11,9 @@ SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")  # most severe first
 FACT_TYPES = ("bool", "text", "int", "date", "choice", "url")
 OPERATORS = ("eq", "gte", "gt", "lte", "lt", "in")
 SLA_KINDS = ("acknowledge", "first_response")
+# Actions a playbook's `permissions` may reserve to roles (with an oncall.yaml); the lifecycle's triggers and the rest.
+PERMISSION_ACTIONS = ("acknowledge", "respond", "next", "stabilize", "relapse", "resolve", "close", "dismiss", "reopen",
+                      "escalate", "check", "fact", "severity", "review", "approve", "publish")
 
 
 def severity_rank(severity: str) -> int:
@@ -98,6 +101,18 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class Permission:
+    """`action` needs one of `roles` at `from_severity` and above (SEV4: always)."""
+
+    action: str
+    roles: tuple[str, ...]
+    from_severity: str = "SEV4"
+
+    def applies(self, severity: str) -> bool:
+        return severity_rank(severity) <= severity_rank(self.from_severity)
+
+
+@dataclass(frozen=True)
 class Step:
     id: str
     title: Localized
@@ -152,6 +167,7 @@ class Playbook:
     limitation: Limitation | None
     path: str
     source: str = field(repr=False, compare=False)
+    permissions: Mapping[str, Permission] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         return next(step for step in self.steps if step.id == step_id)
@@ -167,6 +183,11 @@ class Playbook:
 
     def level_for(self, severity: str) -> str:
         return self.escalation_by_severity[severity]
+
+    def roles_for(self, action: str, severity: str) -> tuple[str, ...]:
+        """The roles `action` needs at `severity` (one of them suffices); empty: anyone on the roster."""
+        permission = self.permissions.get(action)
+        return permission.roles if permission is not None and permission.applies(severity) else ()
 
     def evaluate_severity(self, values: Mapping[str, Any]) -> str:
         """The most severe of the default and every rule that holds for these facts and signals."""

@@ -1,0 +1,166 @@
+"""Ingest throughput: `crisis ingest` of 200,000 mentions into SQLite, end to end, against a bare sqlite3 executemany.
+
+    python bench/triage_ingest.py [--mentions 200000] [--batch 5000]
+
+Writes a synthetic stream (French and English chatter, 2% of it a hijack, a bad buzz and fake
+reviews in threads) to a temporary folder, then runs the real command on a fresh workspace:
+reading, validation, folding, matching, dedup, incidents, spikes, commits. First as a separate
+process, as a user would (the throughput figure, start-up included); then again in-process on
+another fresh workspace with SQLAlchemy's events timing what SQLAlchemy and SQLite spend
+(statements and commits: the storage share; the instrumentation slows that run down). The
+reference inserts the same rows, already parsed, with sqlite3's executemany in one transaction
+into a table of the same shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from crisis.cli import app, context
+
+CHATTER = {
+    "en": ["thanks for the quick delivery", "where is my order", "the new store looks great", "any discount this weekend?",
+           "my parcel arrived late again", "love the blue jacket", "customer service answered in 5 minutes",
+           "can I return a gift without the receipt", "the app keeps logging me out", "best coffee in town honestly"],
+    "fr": ["merci pour la livraison rapide", "où en est ma commande", "le nouveau magasin est top", "des promos ce week-end ?",
+           "mon colis est encore en retard", "j'adore la veste bleue", "le service client a répondu en 5 minutes",
+           "peut-on échanger un cadeau sans ticket", "l'appli me déconnecte sans arrêt", "meilleur café du quartier"],
+}
+TROUBLE = [("vous avez été piratés ?? c'est quoi ce post", "fr"), ("your account was hacked, weird message from your account", "en"),
+           ("scandaaale cette pub #AcmeAd", "fr"), ("who approved this ad?? #AcmeAd", "en"), ("faux avis, des escrocs", "fr"),
+           ("worst hotel ever, they are crooks", "en")]
+
+
+def write_stream(path: Path, count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            at = start + timedelta(seconds=i * 12)
+            if rng.random() < 0.02:
+                text, lang = rng.choice(TROUBLE)
+                thread = f"t{rng.randrange(50)}"
+            else:
+                lang = rng.choice(("fr", "en"))
+                text, thread = f"{rng.choice(CHATTER[lang])} @acme {rng.randrange(10**6)}", None
+            record = {"id": f"m{i}", "platform": rng.choice(("x", "instagram", "facebook")), "text": text,
+                      "created_at": at.isoformat(), "author": f"user{rng.randrange(50000)}",
+                      "author_followers": rng.randrange(5000), "lang": lang}
+            if thread:
+                record["thread_id"] = thread
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def parsed_rows(path: Path) -> list[tuple]:
+    """The stream's rows as the reference inserts them (built after the ingest: 200,000 live tuples
+    would slow the ingest's garbage collector and bias the comparison)."""
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            at = r["created_at"].replace("T", " ").removesuffix("+00:00")
+            rows.append((r["platform"], r["id"], "Acme", r["text"], at, r["author"], r["author_followers"], None, None, r["lang"],
+                         False, r.get("thread_id"), None, None, at))
+    return rows
+
+
+class StorageTimer:
+    """Time spent in statements and commits, without counting a statement inside a commit twice."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._statement = self._commit = 0.0
+        self._in_commit = False
+
+    def install(self) -> None:
+        event.listen(Engine, "before_cursor_execute", self.before_statement)
+        event.listen(Engine, "after_cursor_execute", self.after_statement)
+        event.listen(Session, "before_commit", self.before_commit)
+        event.listen(Session, "after_commit", self.after_commit)
+
+    def before_statement(self, *args) -> None:
+        self._statement = time.perf_counter()
+
+    def after_statement(self, *args) -> None:
+        if not self._in_commit:
+            self.total += time.perf_counter() - self._statement
+
+    def before_commit(self, *args) -> None:
+        self._in_commit, self._commit = True, time.perf_counter()
+
+    def after_commit(self, *args) -> None:
+        self._in_commit = False
+        self.total += time.perf_counter() - self._commit
+
+
+def bare_sqlite(folder: Path, rows: list[tuple]) -> float:
+    db = sqlite3.connect(folder / "bare.db")
+    db.execute("""CREATE TABLE mention (id INTEGER PRIMARY KEY, platform VARCHAR(40) NOT NULL, source_id VARCHAR(200) NOT NULL,
+                  brand VARCHAR(120), text TEXT NOT NULL, created_at DATETIME NOT NULL, author VARCHAR(200), author_followers INTEGER,
+                  url TEXT, rating INTEGER, lang VARCHAR(8), own_account BOOLEAN NOT NULL, thread_id VARCHAR(200),
+                  in_reply_to VARCHAR(200), sentiment VARCHAR(8), ingested_at DATETIME NOT NULL, UNIQUE (platform, source_id))""")
+    db.execute("CREATE INDEX ix_mention_created_at ON mention (created_at)")
+    start = time.perf_counter()
+    with db:
+        db.executemany("""INSERT INTO mention (platform, source_id, brand, text, created_at, author, author_followers, url, rating,
+                          lang, own_account, thread_id, in_reply_to, sentiment, ingested_at)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=5000)  # the CLI default
+    parser.add_argument("--seed", type=int, default=3)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="crisis-bench-ingest-"))
+    stream = folder / "mentions.jsonl"
+    write_stream(stream, args.mentions, args.seed)
+    runner = CliRunner()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CRISIS_")}, "CRISIS_NOW": "2026-12-01T00:00:00+00:00"}
+    for ws in ("process", "instrumented"):
+        assert runner.invoke(app, ["init", str(folder / ws), "--brand", "Acme"]).exit_code == 0
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "crisis", "ingest", str(stream), "--batch", str(args.batch)], cwd=folder / "process",
+                         env=env, capture_output=True, text=True)
+    whole = time.perf_counter() - start
+    assert run.returncode == 0, run.stderr
+    print(run.stdout.strip())
+
+    os.chdir(folder / "instrumented")
+    os.environ.pop("CRISIS_DATABASE_URL", None)
+    os.environ["CRISIS_NOW"] = env["CRISIS_NOW"]
+    context.reset()
+    timer = StorageTimer()
+    timer.install()
+    start = time.perf_counter()
+    result = runner.invoke(app, ["ingest", str(stream), "--batch", str(args.batch)], catch_exceptions=False)
+    elapsed = time.perf_counter() - start
+    assert result.exit_code == 0, result.stderr
+    bare = bare_sqlite(folder, parsed_rows(stream))
+    n = args.mentions
+    print(f"crisis ingest     {n / whole:>9,.0f} mentions/s  ({whole:.1f} s, the whole `crisis ingest` process)")
+    print(f"storage share     {timer.total / elapsed:>9.0%}              ({timer.total:.1f} s of {elapsed:.1f} s in the instrumented in-process run)")
+    print(f"sqlite3 executemany {n / bare:>7,.0f} rows/s      ({bare:.2f} s, rows already parsed, one transaction)")
+
+
+if __name__ == "__main__":
+    main()

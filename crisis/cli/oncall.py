@@ -1,0 +1,188 @@
+"""`crisis oncall now|check|outbox|ack` and `crisis watch`: the roster, who is on call, the outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crisis.cli import context
+from crisis.cli.params import Actor, Json, Ref
+from crisis.errors import ContentError, UsageError
+
+app = typer.Typer(help="The on-call roster: who is on call, what it pages, what the outbox holds.", no_args_is_help=True)
+
+RosterPath = Annotated[Path | None, typer.Option("--roster", help="A roster file (default: the workspace's oncall.yaml).")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="oncall")
+    root.command("watch")(watch)
+
+
+def _roster(path: Path | None):
+    from crisis.oncall.roster import ROSTER_FILE, load_roster
+
+    if path is not None:
+        roster = load_roster(path)
+        if roster is None:
+            raise ContentError(f"{path}: no such file")
+        return roster
+    roster = context.roster()
+    if roster is None:
+        where = context.settings().workspace
+        raise ContentError(f"no {ROSTER_FILE} in {where or 'this directory (no workspace)'}: nobody is on call and anyone may act",
+                           hint="copy oncall.example.yaml to oncall.yaml in the workspace and edit it")
+    return roster
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return "—" if instant is None else instant.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+@app.command()
+def now(at: Annotated[str | None, typer.Option("--at", help="An ISO instant (default: now).")] = None,
+        roster_path: RosterPath = None, as_json: Json = False) -> None:
+    """Show who is on call in each rotation, and whom each route's policy pages, level by level.
+
+    Example: crisis oncall now --at 2026-12-25T03:00+01:00
+    """
+    roster = _roster(roster_path)
+    instant = context.parse_instant(at, "--at") if at else context.clock().now()
+    rotations = []
+    for rotation in roster.rotations:
+        shift = rotation.shift_at(instant)
+        person = roster.find_person(shift.person) if shift else None
+        rotations.append({"rotation": rotation.id, "timezone": rotation.timezone, "person": shift.person if shift else None,
+                          "name": person.name if person else None, "override": bool(shift and shift.override),
+                          "since": shift.start_at.isoformat() if shift else None,
+                          "until": shift.end_at.isoformat() if shift and shift.end_at else None})
+    routes = []
+    for route in roster.routes:
+        policy = roster.find_policy(route.policy)
+        assert policy is not None, "the loader checks every route's policy"
+        routes.append({"playbooks": list(route.playbooks) or ["*"], "severities": list(route.severities) or ["*"],
+                       "escalation_levels": list(route.levels) or ["*"], "policy": policy.id,
+                       "repeat": policy.repeat,
+                       "levels": [{"level": i + 1, "delay_minutes": level.delay_minutes, "targets": [str(t) for t in level.targets],
+                                   "people": [p.id for p in roster.targets_people(level.targets, instant)]}
+                                  for i, level in enumerate(policy.levels)]})
+    if as_json:
+        typer.echo(json.dumps({"at": instant.isoformat(), "rotations": rotations, "routes": routes}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"On call at {instant.strftime('%Y-%m-%d %H:%M UTC')}")
+    for r in rotations:
+        if r["person"] is None:
+            typer.echo(f"  {r['rotation']:<18} NOBODY (a gap in the rotation)")
+            continue
+        mark = "  [override]" if r["override"] else ""
+        typer.echo(f"  {r['rotation']:<18} {r['name']} ({r['person']})  since {_local(_at(r['since']), r['timezone'])}"
+                   f"  until {_local(_at(r['until']), r['timezone'])}{mark}")
+    for route in routes:
+        at_level = f" at escalation level {'/'.join(route['escalation_levels'])}" if route["escalation_levels"] != ["*"] else ""
+        typer.echo(f"{'/'.join(route['severities'])} of {', '.join(route['playbooks'])}{at_level} → policy {route['policy']}"
+                   + (f" (repeated {route['repeat']} time(s))" if route["repeat"] else ""))
+        for level in route["levels"]:
+            typer.echo(f"  level {level['level']}: {', '.join(level['people']) or 'NOBODY'}  ({', '.join(level['targets'])}; "
+                       f"next level after {level['delay_minutes']} min)")
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@app.command()
+def check(path: Annotated[Path | None, typer.Argument(help="The roster file (default: the workspace's oncall.yaml).")] = None,
+          days: Annotated[int, typer.Option("--days", min=1, max=366, help="How far ahead to look for gaps.")] = 28) -> None:
+    """Check the roster: unknown people, bad time zones or contacts, roles nobody holds, gaps in a
+    rotation, policies that page nobody, incidents no route pages for.
+
+    Exits 5 on an error (warnings alone exit 0).
+
+    Example: crisis oncall check --days 60
+    """
+    from crisis.oncall.check import check_roster
+    from crisis.playbook.loader import list_playbooks, load_playbook
+
+    roster = _roster(path)
+    playbooks = [load_playbook(p) for p in list_playbooks(context.settings().playbooks_dir)]
+    findings = check_roster(roster, playbooks, context.clock().now(), days=days)
+    for finding in findings:
+        typer.echo(str(finding))
+    errors = sum(f.level == "error" for f in findings)
+    if errors:
+        raise ContentError(f"{roster.path}: {errors} error(s)", hint="fix them before the night they are needed")
+    typer.echo(f"{roster.path}: ok ({len(roster.people)} people, {len(roster.rotations)} rotation(s), "
+               f"{len(roster.policies)} policy(ies), {len(roster.routes)} route(s); {len(findings)} warning(s))")
+
+
+@app.command()
+def outbox(status: Annotated[str | None, typer.Option("--status", help="pending, sent or failed.")] = None,
+           ref: Annotated[str | None, typer.Option("--ref", help="Only this incident's notifications.")] = None,
+           limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
+           as_json: Json = False) -> None:
+    """List the outbox: every page and publication, its status, attempts and last error.
+
+    Example: crisis oncall outbox --status failed
+    """
+    from crisis.cli.views import notification_dict
+    from crisis.incident.service import get_incident
+    from crisis.oncall.outbox import STATUSES, list_notifications
+
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status {status!r}: expected one of {', '.join(STATUSES)}")
+    with context.unit_of_work() as session:
+        incident_id = get_incident(session, ref).id if ref else None
+        rows = [notification_dict(n) for n in list_notifications(session, status=status, incident_id=incident_id, limit=limit)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("The outbox is empty." if status is None else f"No {status} notification.", err=True)
+        return
+    for n in rows:
+        typer.echo(f"#{n['id']:<4} {n['created_at'][:16].replace('T', ' ')}  {n['status'].upper():<7} {n['kind']:<7} "
+                   f"{n['channel']:<7} {n['target']:<28} attempts {n['attempts']}" + (f"  {n['ref']}" if n["ref"] else "")
+                   + ("  [DRILL]" if n["is_drill"] else "") + (f"  last error: {n['last_error']}" if n["last_error"] else ""))
+
+
+@app.command()
+def ack(ref: Ref, as_: Actor = None) -> None:
+    """Acknowledge the page of an incident: the escalation stops (anyone on the roster may).
+
+    Example: crisis oncall ack INC-0001 --as ana
+    """
+    from crisis.incident.service import acknowledge_page
+
+    who = context.actor(as_)
+    with context.unit_of_work() as session:
+        incident, stopped = acknowledge_page(session, context.clock(), who, ref, roster=context.roster())
+        ref = incident.ref
+    typer.echo(f"{ref}: page acknowledged by {who}; escalation stopped ({len(stopped)} paging(s))")
+
+
+def watch(interval: Annotated[float, typer.Option("--interval", min=0.0, help="Seconds between ticks.")] = 60.0,
+          count: Annotated[int | None, typer.Option("--count", min=1, help="Stop after this many ticks (default: run until stopped).")] = None) -> None:
+    """Tick in a loop: deadlines, escalations and deliveries, every --interval seconds. Stop with Ctrl-C.
+
+    Example: crisis watch --interval 30
+    """
+    import time
+
+    from crisis.cli.tick import run_tick
+
+    done = 0
+    try:
+        while count is None or done < count:
+            run_tick(context.clock())
+            done += 1
+            if count is None or done < count:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        typer.echo(f"watch stopped after {done} tick(s)", err=True)
+

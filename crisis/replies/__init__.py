@@ -1,0 +1,1 @@
+"""Replies and notices: channels and their rules, templates, and a reply's life from draft to published."""

@@ -1,0 +1,84 @@
+"""`templates/<playbook>/replies.yaml`: the channels each reply is written for, and the values a
+responder gives when drafting (beside the incident's facts and fields), with samples for checks.
+
+    values:
+      next_update_at:
+        ask: {fr: Heure du prochain point, en: Time of the next update}
+        sample: {fr: "15 h", en: "3 pm"}
+    replies:
+      holding_statement: {channels: [x, facebook, instagram, linkedin, website]}
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from crisis.errors import ContentError
+from crisis.replies.channels import CHANNELS
+from crisis.settings import LANGUAGES
+
+MANIFEST = "replies.yaml"
+# What every template may use beside the declared values: the incident's fields, its facts, the responder, and
+# the values a responder may always give (the author and text of the mention answered, the brand's contact).
+FIELDS = ("ref", "title", "channel", "lang", "severity", "brand", "facts", "responder")
+FREE_VALUES = ("author", "mention", "contact")
+SAMPLES = {"ref": "INC-0042", "title": "Sample incident", "severity": "SEV2", "brand": "Acme", "responder": "Ana",
+           "author": "", "mention": "", "contact": "contact@example.com"}
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Value:
+    id: str
+    ask: dict[str, str]
+    sample: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: str
+    channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # reply name → channels it is written for
+    values: dict[str, Value] = field(default_factory=dict)
+
+    def channels_of(self, reply: str) -> tuple[str, ...]:
+        return self.channels.get(reply, ())
+
+
+def load_manifest(folder: Path) -> Manifest:
+    """The manifest in a playbook's template folder; an absent file declares nothing. Raises ContentError."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return Manifest(str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ContentError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {exc.problem}") from None
+    if not isinstance(data, dict) or set(data) - {"values", "replies"}:
+        raise ContentError(f"{path}: expected a mapping with `values` and `replies`")
+    values = {}
+    for value_id, spec in (data.get("values") or {}).items():
+        where = f"{path}: values.{value_id}"
+        if not (isinstance(value_id, str) and NAME.match(value_id)) or not isinstance(spec, dict):
+            raise ContentError(f"{where}: expected a name with `ask` and `sample`, each in {' and '.join(LANGUAGES)}")
+        for key in ("ask", "sample"):
+            if not isinstance(spec.get(key), dict) or set(spec[key]) != set(LANGUAGES):
+                raise ContentError(f"{where}.{key}: expected a text in each of {', '.join(LANGUAGES)}")
+        values[value_id] = Value(value_id, {k: str(v) for k, v in spec["ask"].items()}, {k: str(v) for k, v in spec["sample"].items()})
+    channels = {}
+    for reply, spec in (data.get("replies") or {}).items():
+        where = f"{path}: replies.{reply}"
+        listed = spec.get("channels") if isinstance(spec, dict) else None
+        if not (isinstance(reply, str) and NAME.match(reply)) or not isinstance(listed, list) or not listed:
+            raise ContentError(f"{where}: expected {{channels: [...]}} naming at least one of: {', '.join(CHANNELS)}")
+        unknown = [c for c in listed if c not in CHANNELS]
+        if unknown:
+            raise ContentError(f"{where}.channels: unknown channel {unknown[0]!r}; expected one of: {', '.join(CHANNELS)}")
+        channels[reply] = tuple(listed)
+    return Manifest(str(path), channels, values)

@@ -1,0 +1,234 @@
+"""Reply templates: found by channel and language, linted, rendered in Jinja2's immutable sandbox.
+
+Lookup order for reply NAME of playbook P on channel C in language L, first found wins:
+`templates/P/NAME.C.L.txt.j2` (the channel's short form), then `templates/P/NAME.L.txt.j2`.
+Before a template is compiled its syntax tree is read, and anything that reaches for Python
+internals (attributes starting with `_`, `mro`, `format`, the `attr` filter, the `cycler`,
+`joiner`, `namespace` and `lipsum` globals, `self`, includes and imports) is refused with the
+file and line: it never runs. This module is the only importer of jinja2 for replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing, object_type_repr
+
+from crisis.errors import ContentError, NotFoundError
+from crisis.playbook.check import Finding
+from crisis.playbook.model import Playbook
+from crisis.replies.channels import CHANNELS, breaches
+from crisis.replies.manifest import FIELDS, FREE_VALUES, MANIFEST, SAMPLES, load_manifest
+from crisis.settings import LANGUAGES
+
+SUFFIX = ".txt.j2"
+FORBIDDEN_NAMES = {"cycler", "joiner", "namespace", "lipsum", "self", "range", "dict"}
+FORBIDDEN_ATTRS = {"mro", "format", "format_map", "func_globals", "f_globals", "f_locals", "f_back", "gi_frame", "gi_code",
+                   "cr_frame", "cr_code", "ag_frame", "tb_frame", "tb_next", "func_code", "im_func", "im_self", "co_code"}
+FORBIDDEN_FILTERS = {"attr", "xmlattr"}
+MAX_REPEAT = 20_000  # the longest string or list a `*` may build: far above any reply, far below a memory bomb
+
+
+class _Facts(dict):
+    """The incident's answered facts, so that a missing one is named as a fact."""
+
+
+class _Missing(StrictUndefined):
+    @property
+    def _undefined_message(self) -> str:
+        if self._undefined_hint:
+            return self._undefined_hint
+        if self._undefined_obj is missing:
+            return f"variable {self._undefined_name!r} is not defined"
+        if isinstance(self._undefined_obj, _Facts):
+            return f"fact {self._undefined_name!r} is not answered (crisis fact REF {self._undefined_name} VALUE)"
+        return f"{object_type_repr(self._undefined_obj)} has no attribute {self._undefined_name!r}"
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError(f"the power {right} is too large for a reply template")
+        if operator == "*" and isinstance(left, (str, list, tuple)) + isinstance(right, (str, list, tuple)) == 1:
+            count, seq = (right, left) if isinstance(left, (str, list, tuple)) else (left, right)
+            if isinstance(count, int) and count * len(seq) > MAX_REPEAT:
+                raise SecurityError(f"repeating a text {count} times is too large for a reply template")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment() -> _Sandbox:
+    env = _Sandbox(undefined=_Missing, autoescape=False, trim_blocks=False, keep_trailing_newline=False, auto_reload=False)
+    env.globals.clear()  # cycler, joiner, namespace, lipsum, range, dict: a reply needs none of them
+    for name in FORBIDDEN_FILTERS:
+        env.filters.pop(name, None)
+    return env
+
+
+_ENV = _environment()
+
+
+def find_template(templates_dir: Path, playbook_id: str, name: str, *, channel: str, lang: str) -> Path:
+    """The template for this reply, channel and language, per the lookup order. Raises NotFoundError."""
+    folder = templates_dir / playbook_id
+    for candidate in (folder / f"{name}.{channel}.{lang}{SUFFIX}", folder / f"{name}.{lang}{SUFFIX}"):
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.name.split(".")[0] for p in folder.glob(f"*{SUFFIX}")}) if folder.is_dir() else []
+    raise NotFoundError(f"no template {name!r} for playbook {playbook_id} in {lang} (looked for {folder / f'{name}.{channel}.{lang}{SUFFIX}'} "
+                        f"and {folder / f'{name}.{lang}{SUFFIX}'})", hint=f"templates of {playbook_id}: {', '.join(known) or 'none'}")
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """One template file as `crisis templates list` shows it."""
+
+    playbook: str
+    name: str
+    channel: str | None
+    lang: str
+    path: Path
+
+
+def list_templates(templates_dir: Path, *, playbook_id: str | None = None) -> list[TemplateFile]:
+    found = []
+    for path in sorted(templates_dir.glob(f"{playbook_id or '*'}/*{SUFFIX}")):
+        parts = path.name[: -len(SUFFIX)].split(".")
+        if len(parts) in (2, 3):
+            found.append(TemplateFile(path.parent.name, parts[0], parts[1] if len(parts) == 3 else None, parts[-1], path))
+    return found
+
+
+def parse_template(path: Path) -> nodes.Template:
+    """The template's syntax tree, after refusing anything unsafe. Raises ContentError naming file and line."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    try:
+        tree = _ENV.parse(source, name=path.name, filename=str(path))
+    except TemplateSyntaxError as exc:
+        raise ContentError(f"{path}:{exc.lineno}: template syntax error: {exc.message}",
+                           hint="see https://jinja.palletsprojects.com/en/stable/templates/ for the syntax") from None
+    for line, what in unsafe_constructs(tree):
+        raise ContentError(f"{path}:{line}: refused: {what}; a reply template cannot reach Python internals, and this one was not run",
+                           hint="use only facts, fields and values with plain tests, filters and `set`")
+    return tree
+
+
+def unsafe_constructs(tree: nodes.Template) -> Iterator[tuple[int, str]]:
+    """(line, what) for every construct of the tree that could reach Python internals."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Name, nodes.Filter, nodes.Test, nodes.Include, nodes.Import,
+                               nodes.FromImport, nodes.Extends)):
+        if isinstance(node, nodes.Getattr) and (node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRS):
+            yield node.lineno, f"attribute {node.attr!r}"
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) \
+                and (node.arg.value.startswith("_") or node.arg.value in FORBIDDEN_ATTRS):
+            yield node.lineno, f"item {node.arg.value!r}"
+        elif isinstance(node, nodes.Name) and node.name in FORBIDDEN_NAMES and node.ctx == "load":
+            yield node.lineno, f"the global {node.name!r}"
+        elif isinstance(node, nodes.Filter) and node.name in FORBIDDEN_FILTERS:
+            yield node.lineno, f"the filter {node.name!r}"
+        elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            yield node.lineno, f"{type(node).__name__.lower()} of another template (a reply template stands alone)"
+
+
+def template_variables(tree: nodes.Template) -> tuple[set[str], set[str]]:
+    """(top-level variables, facts read as `facts.X` or `facts["X"]`) the template needs from its context."""
+    names = meta.find_undeclared_variables(tree)
+    facts = {n.attr for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name) and n.node.name == "facts"}
+    facts |= {n.arg.value for n in tree.find_all(nodes.Getitem)
+              if isinstance(n.node, nodes.Name) and n.node.name == "facts" and isinstance(n.arg, nodes.Const)}
+    return set(names), facts
+
+
+def render_template(path: Path, context: Mapping[str, Any]) -> str:
+    """Render `path` with `context` (its `facts` a mapping). Raises ContentError naming file, line and the problem."""
+    tree = parse_template(path)
+    code = _ENV.compile(tree, name=path.name, filename=str(path))
+    template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
+    values = {**context, "facts": _Facts(context.get("facts") or {})}
+    try:
+        return template.render(values).strip()
+    except UndefinedError as exc:
+        hint = "answer it, then draft again" if (exc.message or "").startswith("fact ") else \
+            "pass it with --set NAME=VALUE, or declare it in the playbook's replies.yaml"
+        raise ContentError(f"{path}:{_line(exc, path)}: {exc.message}", hint=hint) from None
+    except SecurityError as exc:
+        raise ContentError(f"{path}:{_line(exc, path)}: refused: {(exc.message or '').rstrip('.')}; this template was stopped") from None
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise ContentError(f"{path}:{_line(exc, path)}: the template failed: {exc.__class__.__name__}: {exc}") from None
+
+
+def _line(exc: BaseException, path: Path) -> int | str:
+    """The template line of the deepest frame that ran in `path` (Jinja rewrites tracebacks so)."""
+    line: int | str = "?"
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def check_replies(playbook: Playbook, templates_dir: Path) -> list[Finding]:
+    """What `crisis playbook check` finds in a playbook's templates: syntax, unsafe constructs, variables nothing
+    provides, and texts that break a channel's limits or rules when rendered with the samples in every declared
+    channel and language. Raises nothing."""
+    folder = templates_dir / playbook.id
+    try:
+        manifest = load_manifest(folder)
+    except ContentError as exc:
+        return [Finding(str(folder / MANIFEST), 0, exc.message)]
+    findings, facts = [], {f.id for f in playbook.facts}
+    files = list_templates(templates_dir, playbook_id=playbook.id)
+    for t in files:
+        try:
+            tree = parse_template(t.path)
+        except ContentError as exc:
+            findings.append(_finding(t.path, exc.message))
+            continue
+        names, used_facts = template_variables(tree)
+        for name in sorted(names - set(FIELDS) - set(FREE_VALUES) - set(manifest.values)):
+            findings.append(Finding(str(t.path), _first_line(tree, name), f"variable {name!r} is provided by no field, fact or value "
+                                    f"declared in {manifest.path}"))
+        for fact in sorted(used_facts - facts):
+            findings.append(Finding(str(t.path), _first_line(tree, "facts"), f"fact {fact!r} is not a fact of playbook {playbook.id}"))
+    if any(f.level == "error" for f in findings):
+        return findings
+    names = sorted({t.name for t in files} | {s.reply for s in playbook.steps if s.reply})
+    for name in names:
+        for channel in manifest.channels_of(name) or ("website",):
+            for lang in LANGUAGES:
+                context = {**SAMPLES, "channel": channel, "lang": lang, "facts": {f.id: f.sample for f in playbook.facts if f.sample is not None},
+                           **{v.id: v.sample[lang] for v in manifest.values.values()}}
+                try:
+                    path = find_template(templates_dir, playbook.id, name, channel=channel, lang=lang)
+                    text = render_template(path, context)
+                except NotFoundError as exc:
+                    findings.append(Finding(str(folder / name), 0, f"{channel} {lang}: {exc.message}"))
+                    continue
+                except ContentError as exc:
+                    found = _finding(path, exc.message)
+                    findings.append(Finding(found.path, found.line, f"rendered with the samples for {channel} in {lang}: {found.message}"))
+                    continue
+                for breach in breaches(CHANNELS[channel], text, allowed=(SAMPLES["contact"],)):
+                    findings.append(Finding(str(path), 0, f"rendered with the samples for {channel} in {lang}: {breach}"))
+    return findings
+
+
+def _finding(path: Path, message: str) -> Finding:
+    """A Finding at the line a `path:line: problem` message names."""
+    line, _, problem = message.removeprefix(f"{path}:").partition(": ")
+    return Finding(str(path), int(line), problem) if line.isdigit() else Finding(str(path), 0, message)
+
+
+def _first_line(tree: nodes.Template, name: str) -> int:
+    return min((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), default=1)

@@ -1,0 +1,283 @@
+"""Reply use cases: draft (and edit), approve, reject, publish; each a timeline event with the text's hash.
+
+Each function takes `(session, clock, actor, …)` and never commits. Approval follows the step's
+`approve` rule: at or above its severity, by someone other than the author holding one of its
+roles. Publishing by webhook queues the message in the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crisis.clock import Clock
+from crisis.errors import NotFoundError, RefusedError, UsageError
+from crisis.incident.deadlines import FINAL_STATES, armed
+from crisis.incident.models import Incident
+from crisis.incident.service import get_incident, pinned_playbook
+from crisis.incident.timeline import append_event
+from crisis.oncall.outbox import enqueue
+from crisis.oncall.roster import Roster
+from crisis.playbook.model import Approval, Playbook, Step, severity_rank
+from crisis.replies.channels import CHANNELS, breaches, find_channel
+from crisis.replies.manifest import FREE_VALUES, load_manifest
+from crisis.replies.models import Reply
+from crisis.replies.render import find_template, parse_template, render_template, template_variables
+from crisis.settings import LANGUAGES
+
+VIA = ("manual", "webhook")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A rendered reply not yet stored: what `--edit` opens in the editor."""
+
+    template: str
+    path: Path
+    channel: str
+    lang: str
+    text: str
+    step_id: str | None
+
+
+def preview_reply(session: Session, ref: str, *, templates_dir: Path, template: str | None = None, channel: str | None = None,
+                  lang: str | None = None, values: dict[str, str] | None = None, responder: str = "",
+                  contact: str | None = None) -> Preview:
+    """Render a reply for the incident without storing it. Raises NotFoundError, UsageError, ContentError."""
+    incident = get_incident(session, ref)
+    playbook = pinned_playbook(session, incident)
+    step = _current_step(incident, playbook)
+    name = template or (step.reply if step else None)
+    if name is None:
+        raise UsageError(f"{incident.ref} is in state {incident.state}, whose step asks for no statement: name one with --template",
+                         hint=f"crisis templates list --playbook {playbook.id}")
+    lang = lang or incident.lang
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
+    manifest = load_manifest(templates_dir / playbook.id)
+    declared = manifest.channels_of(name)
+    channel = channel or (incident.channel if incident.channel in (declared or CHANNELS) else None) or (declared[0] if declared else "website")
+    if find_channel(channel) is None:
+        raise UsageError(f"--channel {channel!r} is not a channel crisis knows", hint=f"channels: {', '.join(CHANNELS)}")
+    if declared and channel not in declared:
+        raise UsageError(f"template {name} of {playbook.id} is written for {', '.join(declared)}, not for {channel}",
+                         hint=f"pick one with --channel, or declare {channel} in {manifest.path}")
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(manifest.values) - set(FREE_VALUES))
+    if unknown:
+        raise UsageError(f"--set {unknown[0]}: playbook {playbook.id} declares no such value",
+                         hint=f"values: {', '.join([*manifest.values, *FREE_VALUES])}")
+    context: dict[str, Any] = {
+        "ref": incident.ref, "title": incident.title, "channel": channel, "lang": lang, "severity": incident.severity,
+        "facts": {f.fact_id: f.value for f in incident.facts}, "responder": responder, "author": "", "mention": "", **values}
+    for key, value in (("brand", incident.brand), ("contact", contact)):
+        if value and key not in values:
+            context[key] = value
+    path = find_template(templates_dir, playbook.id, name, channel=channel, lang=lang)
+    names, _ = template_variables(parse_template(path))
+    if "contact" in names and "contact" not in context:
+        raise UsageError(f"template {path.name} invites private contact but no address is set for it",
+                         hint="add contact = \"care@example.org\" to the [replies] section of crisis.toml, or pass --set contact=...")
+    missing = [manifest.values[n] for n in sorted(names) if n in manifest.values and n not in context]
+    if missing:
+        raise UsageError(f"template {path.name} needs " + "; ".join(f"{v.id} ({v.ask[lang]})" for v in missing),
+                         hint=" ".join(f"--set {v.id}='{v.sample[lang]}'" for v in missing))
+    return Preview(name, path, channel, lang, render_template(path, context), _answered_step(playbook, step, name))
+
+
+def draft_reply(session: Session, clock: Clock, actor: str, ref: str, preview: Preview, *, edited: str | None = None,
+                contact: str | None = None, author: str | None = None, responder: str | None = None) -> Reply:
+    """Store a rendered reply as a draft (and its edit, if any), both validated for the channel.
+    Raises RefusedError naming each limit or rule broken, where and by how much."""
+    incident = _open_incident(session, ref, "draft a reply", actor)
+    now = clock.now()
+    final = preview.text if edited is None else edited.strip()
+    validate(preview.channel, final, contact=contact, names=(author, responder),
+             what="the reply as edited" if edited is not None else f"template {preview.path}")
+    number = (session.scalar(select(func.max(Reply.number)).where(Reply.incident_id == incident.id)) or 0) + 1
+    reply = Reply(incident_id=incident.id, number=number, step_id=preview.step_id, template=preview.template, template_path=str(preview.path),
+                  channel=preview.channel, lang=preview.lang, text=preview.text, text_hash=text_hash(preview.text), status="draft",
+                  author=actor, drafted_at=now)
+    session.add(reply)
+    append_event(session, incident, now, actor, "reply_drafted", {
+        "reply": reply.label, "template": preview.template, "channel": preview.channel, "lang": preview.lang, "step": preview.step_id,
+        "hash": reply.text_hash})
+    if final != preview.text:
+        reply.text, reply.text_hash = final, text_hash(final)
+        append_event(session, incident, now, actor, "reply_edited", {"reply": reply.label, "hash": reply.text_hash,
+                                                                     "previous_hash": text_hash(preview.text)})
+    return reply
+
+
+def validate(channel_id: str, text: str, *, contact: str | None = None, names: tuple[str | None, ...] = (),
+             what: str = "the reply") -> None:
+    """Refuse a text that breaks a limit or a rule of its channel; `names` are the people a channel may forbid naming
+    (the reviewer, the responder). Raises RefusedError listing every breach."""
+    channel = CHANNELS[channel_id]
+    found = breaches(channel, text, allowed=(contact,) if contact else (), names=tuple(n for n in names if n))
+    if found:
+        raise RefusedError(f"{what} breaks the rules of {channel.name}:" + "".join(f"\n  - {b}" for b in found),
+                           hint="shorten or reword it (crisis reply draft REF --edit), or choose another --channel")
+
+
+def list_replies(session: Session, ref: str) -> list[Reply]:
+    incident = get_incident(session, ref)
+    return list(session.scalars(select(Reply).where(Reply.incident_id == incident.id).order_by(Reply.number)))
+
+
+def get_reply(session: Session, ref: str, reply_id: str) -> Reply:
+    """Reply `R2` (or `2`) of the incident. Raises NotFoundError."""
+    incident = get_incident(session, ref)
+    digits = reply_id.strip().upper().removeprefix("R")
+    reply = session.scalar(select(Reply).where(Reply.incident_id == incident.id, Reply.number == int(digits))) if digits.isdigit() else None
+    if reply is None:
+        raise NotFoundError(f"{incident.ref} has no reply {reply_id!r}", hint=f"crisis reply list {incident.ref}")
+    return reply
+
+
+def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, roster: Roster | None) -> Reply:
+    """Approve a draft (or approve again a reply whose approval no longer suffices since the severity rose). At or
+    above the step's approval severity, only someone other than the author holding an approving role may (without
+    a roster, roles cannot be checked: only the author is refused). Raises RefusedError naming the rule."""
+    incident = _open_incident(session, ref, "approve a reply", actor)
+    reply = get_reply(session, ref, reply_id)
+    rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
+    if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
+        reply = _in_status(reply, ("draft",), "approved")
+    checked = "no approval rule at this severity"
+    if rule is not None:
+        problem = _four_eyes_problem(actor, reply, rule, incident.severity, roster)
+        if problem:
+            raise RefusedError(problem, hint=_holders_hint(roster, rule.roles, reply.author))
+        # Without an oncall.yaml nobody's roles can be checked (the house rule: anyone may act); the second pair of eyes still is.
+        checked = f"four-eyes at {rule.from_severity}+ by a holder of {', '.join(rule.roles)}" if roster is not None else \
+            f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
+    now = clock.now()
+    reply.status, reply.decided_by, reply.decided_at = "approved", actor, now
+    append_event(session, incident, now, actor, "reply_approved", {"reply": reply.label, "hash": reply.text_hash, "author": reply.author,
+                                                                   "rule": checked})
+    return reply
+
+
+def _rule_in_force(playbook: Playbook, incident: Incident, reply: Reply) -> Approval | None:
+    """The step's approval rule if the incident's severity is at or above its threshold now, else None."""
+    rule = approval_rule(playbook, reply)
+    return rule if rule is not None and severity_rank(incident.severity) <= severity_rank(rule.from_severity) else None
+
+
+def _four_eyes_problem(approver: str, reply: Reply, rule: Approval, severity: str, roster: Roster | None) -> str | None:
+    """Why `approver` cannot approve `reply` under `rule`, in the trade's words; None if they can."""
+    needs = f"at {rule.from_severity} and above a statement is approved by someone other than its author holding {', '.join(rule.roles)}"
+    if approver == reply.author:
+        return f"{approver} wrote {reply.label} and cannot approve it: {needs} (four-eyes rule, {severity} now)"
+    held = roster.roles_of(approver) if roster is not None else ()
+    if roster is not None and not set(held) & set(rule.roles):
+        who = f"holds {', '.join(held)}" if held else ("holds no role" if roster.find_person(approver) else "is not in oncall.yaml")
+        return f"{approver} cannot approve {reply.label}: {needs}; {approver} {who}"
+    return None
+
+
+def reject_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, why: str) -> Reply:
+    """Reject a draft or an approved reply, with the reason. Raises RefusedError, UsageError."""
+    if not why.strip():
+        raise UsageError("a rejection needs its reason (--why), so that the author can redraft")
+    incident = _open_incident(session, ref, "reject a reply", actor)
+    reply = _in_status(get_reply(session, ref, reply_id), ("draft", "approved"), "rejected")
+    now = clock.now()
+    reply.status, reply.decided_by, reply.decided_at, reply.rejected_why = "rejected", actor, now, why.strip()
+    append_event(session, incident, now, actor, "reply_rejected", {"reply": reply.label, "hash": reply.text_hash, "why": why.strip()})
+    return reply
+
+
+def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, via: str = "manual",
+                  webhook_url: str | None = None, roster: Roster | None = None) -> Reply:
+    """Record the publication of an approved reply; `webhook` also queues its POST in the outbox. Meets the
+    first-response deadline. An approval that no longer suffices (the severity rose since) is refused.
+    Raises RefusedError, UsageError."""
+    if via not in VIA:
+        raise UsageError(f"--via {via!r}: expected one of {', '.join(VIA)}")
+    if via == "webhook" and not webhook_url:
+        raise UsageError("publishing by webhook needs its URL", hint="set webhook_url in the [replies] section of crisis.toml")
+    incident = _open_incident(session, ref, "publish a reply", actor)
+    reply = get_reply(session, ref, reply_id)
+    if reply.status == "draft":
+        raise RefusedError(f"{reply.label} is a draft: a reply is published only once approved",
+                           hint=f"crisis reply approve {incident.ref} {reply.label} --as SOMEONE_ELSE")
+    reply = _in_status(reply, ("approved",), "published")
+    rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
+    if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster):
+        raise RefusedError(f"{reply.label} was approved by {reply.decided_by}, which no longer suffices: {incident.ref} is "
+                           f"{incident.severity} now, and at {rule.from_severity} and above a statement is approved by someone "
+                           f"other than its author holding {', '.join(rule.roles)}",
+                           hint=f"crisis reply approve {incident.ref} {reply.label} --as SOMEONE_ELSE ({_holders_hint(roster, rule.roles, reply.author)})")
+    now = clock.now()
+    reply.status, reply.published_by, reply.published_at, reply.published_via = "published", actor, now, via
+    met = []
+    for deadline in armed(incident):
+        if deadline.kind == "first_response":
+            deadline.status, deadline.closed_at = "met", now
+            met.append(deadline.name)
+    key = f"reply-{incident.ref}-{reply.label}-{reply.text_hash[:12]}"
+    data: dict[str, Any] = {"reply": reply.label, "hash": reply.text_hash, "via": via, "channel": reply.channel, "lang": reply.lang,
+                            "text": reply.text, "deadlines_met": met}
+    if via == "webhook":
+        assert webhook_url is not None
+        enqueue(session, now, kind="publish", channel="webhook", target=webhook_url, subject=f"{incident.ref} {reply.label} ({reply.channel})",
+                body=reply.text, idempotency_key=key, incident_id=incident.id, is_drill=incident.is_drill,
+                payload={"incident": incident.ref, "channel": reply.channel, "lang": reply.lang, "text": reply.text,
+                         "reply_id": reply.label, "idempotency_key": key})
+        data["idempotency_key"] = key
+    append_event(session, incident, now, actor, "reply_published", data)
+    return reply
+
+
+def approval_rule(playbook: Playbook, reply: Reply) -> Approval | None:
+    """The `approve` rule of the step the reply answers (or of the step whose statement it is)."""
+    step: Step | None = playbook.find_step(reply.step_id) if reply.step_id else None
+    step = step or next((s for s in playbook.steps if s.reply == reply.template), None)
+    return step.approve if step else None
+
+
+def _answered_step(playbook: Playbook, current: Step | None, template: str) -> str | None:
+    """The step whose statement this is: the current one if it asks for this template, else the next one that does
+    (a holding statement may well go out during triage), else the current step."""
+    if current is not None and current.reply == template:
+        return current.id
+    start = playbook.steps.index(current) if current is not None else 0
+    return next((s.id for s in playbook.steps[start:] if s.reply == template), current.id if current else None)
+
+
+def _current_step(incident: Incident, playbook: Playbook) -> Step | None:
+    return playbook.find_step(incident.state.split(".", 1)[1]) if incident.state.startswith("responding.") else None
+
+
+def _open_incident(session: Session, ref: str, what: str, actor: str) -> Incident:
+    if not actor or not actor.strip():
+        raise UsageError("every change names its actor", hint="pass --as NAME or set CRISIS_USER")
+    incident = get_incident(session, ref)
+    if incident.state in FINAL_STATES:
+        raise RefusedError(f"{incident.ref} is {incident.state}: too late to {what}")
+    return incident
+
+
+def _in_status(reply: Reply, allowed: tuple[str, ...], target: str) -> Reply:
+    if reply.status not in allowed:
+        raise RefusedError(f"{reply.label} is {reply.status}; only a reply that is {' or '.join(allowed)} can be {target}",
+                           hint="draft a new one: crisis reply draft REF" if reply.status == "rejected" else None)
+    return reply
+
+
+def _holders_hint(roster: Roster | None, roles: tuple[str, ...], author: str) -> str:
+    if roster is None:
+        return f"ask someone holding {' or '.join(roles)}, listed in oncall.yaml"
+    people = [f"{p.id} ({p.name})" for role in roles for p in roster.holders(role) if p.id != author]
+    return f"ask {', '.join(dict.fromkeys(people))}" if people else f"nobody else holds {' or '.join(roles)} in {roster.path}: add someone"

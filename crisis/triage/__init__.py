@@ -1,0 +1,1 @@
+"""Triage: mention streams in, incidents out (readers, folding, matching, spikes, ingest)."""

@@ -1,0 +1,382 @@
+"""Ingest use cases: store new mentions once, attach the matching ones to incidents, raise spikes.
+
+`ingest_batch` takes one batch of valid mentions in the caller's transaction: mentions already
+stored (same platform and id) are skipped, so a batch re-run after a crash changes nothing
+twice. Matching mentions join the open incident of their playbook and brand when they belong to
+it (same thread, same phrase, or close text) or open one; the incident's signals are then
+re-measured from everything attached to it, through the incident services. Never commits.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, lazyload
+
+from crisis.clock import Clock
+from crisis.incident import service as incidents
+from crisis.incident.deadlines import FINAL_STATES
+from crisis.incident.models import Incident
+from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
+from crisis.triage.fold import fold
+from crisis.triage.match import STOPWORDS, Matcher, Verdict
+from crisis.triage.models import MentionMatch, MentionRow, SpikeAlert
+from crisis.triage.readers import Mention
+from crisis.triage.spikes import HISTORY, HOUR, SpikeRule, check_spike, hourly_counts
+
+ACTOR = "triage"
+PRESS_PLATFORMS = frozenset({"press", "news", "media", "blog"})
+CLOSE_TEXT = 60  # token-set similarity (0-100) above which a mention tells the same story as an incident's
+RECENT_TEXTS = 20
+KEYWORD_VOLUME = 3  # lone-keyword mentions of a playbook within an hour that make an incident
+
+
+@dataclass
+class Tally:
+    """What an ingest did, for its summary."""
+
+    read: int = 0
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    matched: int = 0
+    positive_skipped: int = 0
+    keyword_only: int = 0
+    opened: list[str] = field(default_factory=list)
+    updated: set[str] = field(default_factory=set)
+    escalations: list[str] = field(default_factory=list)
+    spikes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "ingested": self.ingested, "duplicates": self.duplicates, "rejected": self.rejected,
+                "matched": self.matched, "positive_not_incidents": self.positive_skipped,
+                "keyword_without_brand": self.keyword_only, "incidents_opened": self.opened,
+                "incidents_updated": sorted(self.updated - set(self.opened)), "escalations": self.escalations, "spikes": self.spikes}
+
+
+def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[Mention], *, matcher: Matcher,
+                 playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally) -> None:
+    """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction.
+
+    Raises only what the incident services raise (a CrisisError); the caller's transaction turns
+    database failures into StorageError.
+    """
+    now = clock.now()
+    fresh = _new_mentions(session, mentions)
+    tally.duplicates += len(mentions) - len(fresh)
+    tally.ingested += len(fresh)
+    plain, matched = [], []
+    for mention in fresh:
+        verdicts = [v for v in matcher.classify(mention.text) if v.matched and v.playbook_id in playbooks]
+        (matched if verdicts else plain).append((mention, verdicts))
+    if plain:  # the bulk of any stream: one executemany, no ORM objects
+        session.execute(insert(MentionRow.__table__), [_row(m, brand, now) for m, _ in plain])
+    if not matched:
+        return
+    tally.matched += len(matched)
+    desk = _Desk(session, clock, actor, playbooks, brand, tally)
+    with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
+        for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
+            row = MentionRow(**_row(mention, brand, now))
+            session.add(row)
+            desk.take(row, mention, verdicts)
+    desk.measure()
+
+
+def _new_mentions(session: Session, mentions: Sequence[Mention]) -> list[Mention]:
+    """The mentions not stored yet, first occurrence of each (platform, id) only."""
+    unique: dict[tuple[str, str], Mention] = {}
+    for mention in mentions:
+        unique.setdefault((mention.platform, mention.id), mention)
+    stored = _stored(session, unique)
+    return [m for key, m in unique.items() if key not in stored]
+
+
+def _stored(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (platform, id) pairs are already stored; each lookup rides the unique index."""
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for platform, ident in keys:
+        by_platform[platform].append(ident)
+    found: set[tuple[str, str]] = set()
+    for platform, ids in by_platform.items():
+        for start in range(0, len(ids), 500):
+            query = select(MentionRow.source_id).where(MentionRow.platform == platform, MentionRow.source_id.in_(ids[start:start + 500]))
+            found.update((platform, ident) for ident in session.scalars(query))
+    return found
+
+
+def _row(mention: Mention, brand: str | None, now: datetime) -> dict[str, Any]:
+    return {"platform": mention.platform, "source_id": mention.id, "brand": brand, "text": mention.text,
+            "created_at": mention.created_at, "author": mention.author, "author_followers": mention.author_followers,
+            "url": mention.url, "rating": mention.rating, "lang": mention.lang, "own_account": mention.own_account,
+            "thread_id": mention.thread_id, "in_reply_to": mention.in_reply_to, "sentiment": mention.sentiment,
+            "ingested_at": now}
+
+
+def thread_key(mention: Mention) -> str:
+    """The conversation a mention belongs to: its thread, the post it answers, or itself."""
+    return f"{mention.platform}:{mention.thread_id or mention.in_reply_to or mention.id}"
+
+
+class _Desk:
+    """One batch's work on incidents: which incident each matching mention joins, then the new signals."""
+
+    def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally):
+        self.session, self.clock, self.actor, self.playbooks, self.brand, self.tally = session, clock, actor, playbooks, brand, tally
+        self.open: dict[str, list[Incident]] = {}
+        self.recent: dict[int, list[str]] = {}
+        self.joined: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self.fresh: dict[int, list[Mention]] = defaultdict(list)
+        self.threads: dict[str, Incident] = {}  # this batch's conversations and phrases, not flushed yet
+        self.phrases: dict[tuple[str, str], Incident] = {}
+        self.weak: dict[str, list[datetime]] = {}  # this batch's lone keywords, by playbook
+
+    def _open_incidents(self, playbook_id: str) -> list[Incident]:
+        if playbook_id not in self.open:
+            query = select(Incident).where(Incident.playbook_id == playbook_id, Incident.state.not_in(FINAL_STATES),
+                                           Incident.is_drill.is_(False), Incident.brand.is_(None) if self.brand is None
+                                           else Incident.brand == self.brand).order_by(Incident.number).options(lazyload("*"))
+            self.open[playbook_id] = list(self.session.scalars(query))
+        return self.open[playbook_id]
+
+    def _recent_texts(self, incident: Incident) -> list[str]:
+        if incident.id not in self.recent:
+            query = (select(MentionRow.text).join(MentionMatch, MentionMatch.mention_id == MentionRow.id)
+                     .where(MentionMatch.incident_id == incident.id).order_by(MentionMatch.id.desc()).limit(RECENT_TEXTS))
+            self.recent[incident.id] = [fold(text) for text in self.session.scalars(query)]
+        return self.recent[incident.id]
+
+    def take(self, row: MentionRow, mention: Mention, verdicts: list[Verdict]) -> None:
+        """Attach one matching mention (stored as `row`) to its incident, or open one for it."""
+        if mention.sentiment == "positive":  # praise that happens to use a phrase: kept, never an incident
+            self.tally.positive_skipped += 1
+            for verdict in verdicts:
+                self._record(row, mention, verdict, None)
+            return
+        verdict = max(verdicts, key=lambda v: (v.match.score, bool(self._open_incidents(v.playbook_id)), v.playbook_id))
+        folded = fold(mention.text)
+        incident, why = self._belongs(mention, verdict, folded)
+        if incident is None and not self._may_open(mention, verdict, folded):
+            self.tally.keyword_only += 1
+            self._record(row, mention, verdict, None)
+            return
+        if incident is None:
+            incident = self._open(mention, verdict)
+            why = "opened it"
+        self._record(row, mention, verdict, incident)
+        self.threads[thread_key(mention)] = incident
+        self.phrases[verdict.playbook_id, verdict.match.phrase] = incident
+        self.fresh[incident.id].append(mention)
+        self.recent.setdefault(incident.id, []).insert(0, folded)
+        del self.recent[incident.id][RECENT_TEXTS:]
+        self.joined[incident.id].append({"mention": f"{mention.platform}:{mention.id}", "phrase": verdict.match.phrase,
+                                         "score": round(verdict.match.score, 1), "excerpt": verdict.match.excerpt[:120], "why": why})
+
+    def _may_open(self, mention: Mention, verdict: Verdict, folded: str) -> bool:
+        """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name, and only
+        once KEYWORD_VOLUME such mentions of the playbook arrived within an hour: one angry word is not a crisis."""
+        if len(fold(verdict.match.phrase).split()) > 1:
+            return True
+        if self.brand and fold(self.brand).replace(" ", "") not in folded.replace(" ", ""):
+            return False
+        recent = self.weak.setdefault(verdict.playbook_id, [])
+        recent.append(mention.created_at)
+        since = mention.created_at - HOUR
+        stored = self.session.scalar(select(func.count()).select_from(MentionMatch).where(
+            MentionMatch.playbook_id == verdict.playbook_id, self._brand_is(MentionMatch.brand), MentionMatch.incident_id.is_(None),
+            MentionMatch.created_at > since, MentionMatch.created_at <= mention.created_at))
+        return (stored or 0) + sum(1 for at in recent if since < at <= mention.created_at) >= KEYWORD_VOLUME
+
+    def _brand_is(self, column):
+        return column.is_(None) if self.brand is None else column == self.brand
+
+    def _belongs(self, mention: Mention, verdict: Verdict, folded: str) -> tuple[Incident | None, str]:
+        candidates = self._open_incidents(verdict.playbook_id)
+        if not candidates:
+            return None, ""
+        ids = [i.id for i in candidates]
+        key = thread_key(mention)
+        keys = {key, f"{mention.platform}:{mention.in_reply_to}"} if mention.in_reply_to else {key}
+        for k in keys:
+            if k in self.threads and self.threads[k] in candidates:
+                return self.threads[k], f"same thread ({key})"
+        known = self.phrases.get((verdict.playbook_id, verdict.match.phrase))
+        if known is not None and known in candidates:
+            return known, f"same phrase ({verdict.match.phrase!r})"
+        same_thread = self.session.scalar(select(MentionMatch.incident_id).where(
+            MentionMatch.incident_id.in_(ids), MentionMatch.thread_key.in_(keys)).limit(1))
+        if same_thread is not None:
+            return next(i for i in candidates if i.id == same_thread), f"same thread ({key})"
+        same_phrase = self.session.scalar(select(MentionMatch.incident_id).where(
+            MentionMatch.incident_id.in_(ids), MentionMatch.phrase == verdict.match.phrase).order_by(MentionMatch.id.desc()).limit(1))
+        if same_phrase is not None:
+            return next(i for i in candidates if i.id == same_phrase), f"same phrase ({verdict.match.phrase!r})"
+        words = self._words(folded)
+        for incident in reversed(candidates):
+            for text in self._recent_texts(incident):
+                shared = sorted(words & self._words(text))
+                if shared:
+                    return incident, f"close text (shares {', '.join(shared[:3])!r})"
+                score = fuzz.token_set_ratio(folded, text)
+                if score >= CLOSE_TEXT:
+                    return incident, f"close text (similarity {score:.0f})"
+        return None, ""
+
+    def _words(self, folded: str) -> set[str]:
+        """The words that say what a text is about: not the brand's name, not the little words."""
+        brand = set(fold(self.brand or "").split())
+        return {w for w in folded.split() if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS and w not in brand}
+
+    def _open(self, mention: Mention, verdict: Verdict) -> Incident:
+        playbook = self.playbooks[verdict.playbook_id]
+        lang = mention.lang if mention.lang in ("fr", "en") else verdict.match.lang
+        excerpt = " ".join(mention.text.split())
+        title = f"{playbook.title(lang)}: “{excerpt[:200]}{'…' if len(excerpt) > 200 else ''}” ({mention.platform})"
+        autoflush, self.session.autoflush = self.session.autoflush, True  # open_incident relies on it to order its rows
+        try:
+            incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
+                                               brand=self.brand, lang=lang, signals=_signals_of([mention]))
+        finally:
+            self.session.autoflush = autoflush
+        self._open_incidents(verdict.playbook_id).append(incident)
+        self.recent[incident.id] = []
+        self.tally.opened.append(incident.ref)
+        return incident
+
+    def _record(self, row: MentionRow, mention: Mention, verdict: Verdict, incident: Incident | None) -> None:
+        self.session.add(MentionMatch(
+            mention=row, playbook_id=verdict.playbook_id, brand=self.brand, phrase=verdict.match.phrase,
+            score=verdict.match.score, span_start=verdict.match.span[0], span_end=verdict.match.span[1],
+            created_at=mention.created_at, sentiment=mention.sentiment, thread_key=thread_key(mention),
+            incident_id=incident.id if incident else None))
+
+    def measure(self) -> None:
+        """One timeline event per incident for the mentions it received, then its signals re-measured."""
+        self.session.flush()
+        for incident_id, joined in self.joined.items():
+            incident = self.session.get(Incident, incident_id)
+            assert incident is not None
+            self.tally.updated.add(incident.ref)
+            incidents.attach_mentions(self.session, self.clock, self.actor, incident.ref, joined)
+            before = (incident.severity, incident.level)
+            signals = _measured(self.session, incident, self.fresh[incident_id])
+            incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
+                                     why=f"{len(joined)} new mention(s) measured")
+            if (incident.severity, incident.level) != before:
+                self.tally.escalations.append(f"{incident.ref}: {before[0]} → {incident.severity}, level {incident.level}")
+
+
+def assess_severity(playbook: Playbook, signals: Mapping[str, Any]) -> tuple[str, str]:
+    """The severity the playbook's rules give these signals, and the rule (or default) that gave it."""
+    severity = playbook.evaluate_severity(signals)
+    return severity, incidents._severity_why(playbook, dict(signals), severity)
+
+
+def _signals_of(mentions: Sequence[Mention]) -> dict[str, Any]:
+    """The signals a first mention carries on its own."""
+    m = mentions[0]
+    signals: dict[str, Any] = {"mentions_per_hour": 1, "platforms": 1}
+    if m.author_followers is not None:
+        signals["author_followers"] = m.author_followers
+    if m.own_account:
+        signals["own_account_post"] = True
+    if m.platform in PRESS_PLATFORMS:
+        signals["press_pickup"] = True
+    if m.rating is not None:
+        signals["rating"] = m.rating
+    return signals
+
+
+def _measured(session: Session, incident: Incident, fresh: Sequence[Mention]) -> dict[str, Any]:
+    """The incident's signals after `fresh` joined it: peaks and minima carried on from what it had measured."""
+    before = incident.signals
+    signals: dict[str, Any] = {"platforms": session.scalar(
+        select(func.count(MentionRow.platform.distinct())).join(MentionMatch, MentionMatch.mention_id == MentionRow.id)
+        .where(MentionMatch.incident_id == incident.id))}
+    signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, _peak_per_hour(session, incident, fresh))
+    followers = [m.author_followers for m in fresh if m.author_followers is not None]
+    if followers:
+        signals["author_followers"] = max(followers + [before.get("author_followers") or 0])
+    ratings = [m.rating for m in fresh if m.rating is not None]
+    if ratings:
+        signals["rating"] = min(ratings + ([before["rating"]] if before.get("rating") is not None else []))
+    if any(m.own_account for m in fresh) or _thread_started_by_own_account(session, fresh):
+        signals["own_account_post"] = True
+    if any(m.platform in PRESS_PLATFORMS for m in fresh):
+        signals["press_pickup"] = True
+    return signals
+
+
+def _thread_started_by_own_account(session: Session, fresh: Sequence[Mention]) -> bool:
+    """Whether a conversation these mentions join starts with a post of the brand's own account (often the attacker's)."""
+    roots = {(m.platform, m.thread_id or m.in_reply_to) for m in fresh if m.thread_id or m.in_reply_to}
+    if not roots:
+        return False
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for platform, ident in roots:
+        by_platform[platform].append(ident)
+    return any(session.scalar(select(func.count()).select_from(MentionRow).where(
+        MentionRow.platform == platform, MentionRow.source_id.in_(ids), MentionRow.own_account.is_(True)))
+        for platform, ids in by_platform.items())
+
+
+def _peak_per_hour(session: Session, incident: Incident, fresh: Sequence[Mention]) -> int:
+    """The most mentions the incident received within an hour ending on one of the `fresh` ones."""
+    ends = sorted(m.created_at for m in fresh)
+    instants = sorted(session.scalars(select(MentionMatch.created_at).where(
+        MentionMatch.incident_id == incident.id, MentionMatch.created_at > ends[0] - HOUR, MentionMatch.created_at <= ends[-1])))
+    return max(bisect_right(instants, end) - bisect_right(instants, end - HOUR) for end in ends)
+
+
+def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mapping[str, Playbook], brand: str | None,
+                 rule: SpikeRule, tally: Tally) -> None:
+    """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity.
+
+    Reads only `clock`; an alert is raised at most once per hour and never within the cool-down.
+    """
+    now = clock.now()
+    hour_at = now.replace(minute=0, second=0, microsecond=0) - HOUR
+    first = hour_at - (HISTORY - 1) * HOUR
+    for playbook_id, playbook in sorted(playbooks.items()):
+        brand_is = MentionMatch.brand.is_(None) if brand is None else MentionMatch.brand == brand
+        rows = session.execute(select(MentionMatch.created_at, MentionMatch.sentiment).where(
+            MentionMatch.playbook_id == playbook_id, brand_is, MentionMatch.created_at >= first,
+            MentionMatch.created_at < hour_at + HOUR)).all()
+        if not rows:
+            continue
+        counts = hourly_counts((r[0] for r in rows), last_hour=hour_at)
+        positives = hourly_counts((r[0] for r in rows if r[1] == "positive"), last_hour=hour_at)
+        alert_brand = SpikeAlert.brand.is_(None) if brand is None else SpikeAlert.brand == brand
+        last = session.scalar(select(func.max(SpikeAlert.hour_at)).where(SpikeAlert.playbook_id == playbook_id, alert_brand))
+        if last is not None and last >= hour_at:
+            continue  # already judged this hour
+        spike = check_spike(counts, hour_at=hour_at, rule=rule, positives=positives, last_alert_at=last)
+        if spike is None:
+            continue
+        incident = _spike_incident(session, clock, actor, playbook, brand, spike) if spike.crisis else None
+        session.add(SpikeAlert(brand=brand, playbook_id=playbook_id, hour_at=hour_at, count=spike.count, why=spike.why,
+                               crisis=spike.crisis, raised_at=now, incident_id=incident.id if incident else None))
+        tally.spikes.append(f"{playbook_id} at {hour_at:%Y-%m-%d %H:00} UTC: {spike.why}" + (f" ({incident.ref})" if incident else ""))
+
+
+def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, brand: str | None, spike) -> Incident:
+    """The open incident the spike concerns (opened if none), one severity higher."""
+    query = select(Incident).where(Incident.playbook_id == playbook.id, Incident.state.not_in(FINAL_STATES),
+                                   Incident.is_drill.is_(False), Incident.brand.is_(None) if brand is None
+                                   else Incident.brand == brand).order_by(Incident.number.desc())
+    incident = session.scalars(query).first()
+    if incident is None:
+        incident = incidents.open_incident(session, clock, actor, playbook, brand=brand, lang="en",
+                                           title=f"{playbook.title('en')}: volume spike ({spike.count} mentions in the hour)",
+                                           signals={"mentions_per_hour": spike.count})
+    rank = severity_rank(incident.severity)
+    if rank > 0:
+        incidents.set_severity(session, clock, actor, incident.ref, SEVERITIES[rank - 1], why=spike.why)
+    return incident

@@ -1,0 +1,268 @@
+"""`crisis ingest` and `crisis triage` end to end: the sample stream, bad lines, exactly once, spikes, a killed run."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from crisis.clock import VirtualClock
+from crisis.db import open_engine, transaction
+from crisis.triage.models import MentionMatch, MentionRow
+from crisis.triage.readers import Mention
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "mentions.jsonl"
+NOON = "2026-11-20T12:00:00+00:00"
+SCRIPT = Path(sys.executable).parent / "crisis"
+
+
+def mention(ident: str, text: str, at: datetime, **extra) -> str:
+    return json.dumps({"id": ident, "platform": "x", "text": text, "created_at": at.isoformat(), **extra}, ensure_ascii=False)
+
+
+def state(cli) -> dict:
+    """Everything ingest may change, as the CLI shows it: incidents and their whole timelines."""
+    incidents = json.loads(cli("list", "--json").stdout)
+    return {i["ref"]: (i, json.loads(cli("timeline", i["ref"], "--json").stdout)) for i in incidents}
+
+
+def stored(database_url: str) -> tuple[int, int]:
+    engine = open_engine(database_url)
+    with transaction(engine) as session:
+        counts = session.scalar(select(func.count()).select_from(MentionRow)), session.scalar(select(func.count()).select_from(MentionMatch))
+    engine.dispose()
+    return counts
+
+
+def test_the_sample_stream_opens_incidents_and_a_second_run_changes_nothing(workspace, cli, database_url):
+    first = cli("ingest", str(SAMPLE), now=NOON).stdout
+    assert first.startswith("read 32, ingested 31, duplicates 1, rejected 0\n")
+    incidents = {i["playbook"]: i for i in json.loads(cli("list", "--json").stdout)}
+    assert set(incidents) == {"hijacked_account", "bad_buzz", "defamatory_review"}
+    assert incidents["hijacked_account"]["severity"] == "SEV1"  # the thread starts with a post of the brand's own account
+    assert incidents["bad_buzz"]["severity"] == "SEV1"  # the press picked it up
+    hijack = json.loads(cli("timeline", incidents["hijacked_account"]["ref"], "--json").stdout)
+    assert [e["kind"] for e in hijack][:5] == ["opened", "mentions_attached", "signals_recorded", "severity_changed", "escalated"]
+    assert hijack[0]["actor"] == "triage"
+    attached = hijack[1]["data"]["mentions"]
+    assert [m["mention"] for m in attached][:3] == ["ig:ig-9002", "ig:ig-9003", "ig:ig-9004"]
+    assert attached[1]["why"] == "same thread (ig:ig-9001)"
+    assert hijack[3]["data"]["why"] == "rule: own_account_post eq True → SEV1"
+    before, rows = state(cli), stored(database_url)
+    again = cli("ingest", str(SAMPLE), now="2026-11-20T13:00:00+00:00").stdout
+    assert again.startswith("read 32, ingested 0, duplicates 32, rejected 0\nmatched 0\nincidents opened 0\n")
+    assert state(cli) == before and stored(database_url) == rows
+
+
+def test_praise_noise_and_exclusions_open_nothing(workspace, cli, tmp_path):
+    path = tmp_path / "praise.jsonl"
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    path.write_text("\n".join([
+        mention("p1", "Merci @Acme, service au top !", at),
+        mention("p2", "Great life hack: freeze the bread", at),
+        mention("p3", "Not a scam at all, lovely staff", at),
+        mention("p4", "c'est une arnaque ce prix tellement il est bas, bravo", at, sentiment="positive"),
+    ]) + "\n", encoding="utf-8")
+    out = cli("ingest", str(path)).stdout
+    assert "matched 1 (1 positive: kept, no incident)\nincidents opened 0\n" in out
+    assert json.loads(cli("list", "--json").stdout) == []
+    lone = tmp_path / "lone.jsonl"
+    lone.write_text("\n".join([mention("k1", "quel scandale ce match hier soir", at),  # not about the brand
+                               mention("k2", "@Acme quel scandale", at), mention("k3", "Acme, scandale !", at + timedelta(minutes=20)),
+                               mention("k4", "scandale chez acme", at + timedelta(minutes=50))]) + "\n", encoding="utf-8")
+    out = cli("ingest", str(lone)).stdout
+    assert "matched 4 (3 on a lone keyword: kept, no incident)\nincidents opened 1: INC-0001\n" in out  # the third in the hour
+
+
+def test_bad_lines_are_named_the_good_ones_go_in_and_the_exit_code_says_so(workspace, cli, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    path.write_bytes(b"\n".join([
+        mention("g1", "vous avez été piratés ??", at).encode(),
+        b'{"id": "b1", "platform": "x", "text": "hi"}',
+        b'{"id": "b2", "platform": "x", "text": "\xff\xfe broken", "created_at": "2026-11-20T09:00:00Z"}',
+        mention("b3", "ok", at, rating=11).encode(),
+        b"not json at all",
+        mention("g2", "merci !", at).encode(),
+    ]) + b"\n")
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("ingest", str(path), "--rejects", str(rejects), code=5, report=True)
+    assert result.stderr.splitlines() == [
+        f"{path}:2: created_at: missing (required)",
+        f"{path}:3: line: not valid UTF-8 (byte 40)",
+        f"{path}:4: rating: expected a number from 1 to 5, got 11",
+        f"{path}:5: line: not JSON (Expecting value)",
+        "Error: 4 record(s) rejected; the 2 good one(s) were ingested",
+        "Hint: fix the records named above and ingest the file again: what is already in is skipped",
+    ]
+    assert result.stdout.startswith("read 6, ingested 2, duplicates 0, rejected 4\n")
+    assert [json.loads(line)["where"] for line in rejects.read_text().splitlines()] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert len(json.loads(cli("list", "--json").stdout)) == 1
+
+
+def test_strict_ingests_nothing_when_anything_is_bad(workspace, cli, tmp_path, database_url):
+    path = tmp_path / "m.jsonl"
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    path.write_text(mention("g1", "account hacked!!", at) + "\n" + '{"id": 1}\n', encoding="utf-8")
+    result = cli("ingest", str(path), "--strict", code=5)
+    assert result.stderr.splitlines()[0] == f"{path}:2: platform: missing (required)"
+    assert "Error: 1 bad record(s); --strict ingested nothing" in result.stderr
+    assert stored(database_url) == (0, 0)
+
+
+def test_stdin_gzip_csv_and_dry_run(workspace, cli, database_url):
+    from crisis.cli import app
+
+    csv_text = "id,platform,text,created_at\nc1,facebook,Vous avez vu leur pub ?? scandaaale,2026-11-20T09:00:00Z\nc2,facebook,bonjour,2026-11-20T09:01:00Z\n"
+
+    def run(*args: str) -> str:
+        result = cli.runner.invoke(app, ["ingest", "-", "--format", "csv", *args], input=gzip.compress(csv_text.encode()),
+                                   env={"CRISIS_NOW": NOON}, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout
+
+    assert run("--dry-run") == "read 2, valid 2, duplicates 0, rejected 0\nmatched 1 (dry run: nothing written)\n"
+    assert stored(database_url) == (0, 0)
+    assert run("--strict").startswith("read 2, ingested 2, duplicates 0, rejected 0\nmatched 1\nincidents opened 1: INC-0001\n")
+    assert stored(database_url) == (2, 1)
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (("nope.jsonl",), 3, "Error: nope.jsonl: no such file"),
+    (("-", "-"), 2, "Error: stdin (-) can be read only once"),
+    ((str(SAMPLE), "--format", "xml"), 2, "Error: --format 'xml': expected one of jsonl, csv"),
+])
+def test_ingest_usage_errors(workspace, cli, args, code, message):
+    assert cli("ingest", *args, code=code).stderr.splitlines()[0] == message
+
+
+def test_triage_explains_a_text(workspace, cli):
+    out = cli("triage", "Votre compte a été haké ?? je vois des liens bizarres", "--platform", "instagram").stdout
+    assert out.splitlines()[1] == "hijacked_account: “votre compte a été hacké” (fr) scored 97.9 on «Votre compte a été haké» at 0-23"
+    assert out.splitlines()[2] == "  would open at SEV2 (playbook default SEV2)"
+    press = json.loads(cli("triage", "Acme: the bad buzz turns into a boycott", "--platform", "press", "--json").stdout)
+    assert {v["playbook"]: v["severity"] for v in press["verdicts"]} == {"bad_buzz": "SEV1", "activist_attack": "SEV1"}
+    excluded = cli("triage", "life hack: you got hacked lol").stdout
+    assert "excluded by “life hack” (score 100.0 on «life hack»): no incident" in excluded
+    assert cli("triage", "Merci pour ce super séjour").stdout.endswith("no playbook matches: this would not open an incident\n")
+    assert cli("triage", "  ", code=2).stderr.startswith("Error: give the text of a mention to triage")
+
+
+def test_a_volume_spike_raises_severity_and_a_positive_one_does_not(workspace, cli, tmp_path):
+    start = datetime(2026, 11, 10, tzinfo=timezone.utc)
+    lines, n = [], 0
+    for hour in range(9 * 24):  # a week and more of the usual grumbling, one mention every two hours
+        if hour % 2 == 0:
+            n += 1
+            lines.append(mention(f"b{n}", f"boycott #AcmeAd {n}", start + timedelta(hours=hour)))
+    burst = start + timedelta(hours=9 * 24)
+    for minute in range(0, 60, 2):  # then 30 in one hour, and 30 the next
+        for hour in (0, 1):
+            n += 1
+            lines.append(mention(f"b{n}", f"boycott #AcmeAd now {n}", burst + timedelta(hours=hour, minutes=minute)))
+    path = tmp_path / "burst.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    now = (burst + timedelta(hours=2, minutes=5)).isoformat()
+    out = cli("ingest", str(path), now=now).stdout
+    assert "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike: mean of the last 24 h" in out
+    [incident] = json.loads(cli("list", "--json").stdout)
+    events = json.loads(cli("timeline", incident["ref"], "--json").stdout)
+    raised = [e for e in events if e["kind"] == "severity_changed" and e["data"]["why"].startswith("volume spike")]
+    assert len(raised) == 1 and raised[0]["data"]["from"] == "SEV3" and incident["severity"] == "SEV2"
+    assert "spikes 0" in cli("ingest", str(path), now=now).stdout  # judged once per hour
+
+    praise = tmp_path / "praise.jsonl"
+    later = burst + timedelta(days=9)
+    praise.write_text("\n".join(mention(f"p{i}", f"scandale ! tellement bon, bravo #AcmeAd {i}", later + timedelta(minutes=i),
+                                        sentiment="positive") for i in range(40)) + "\n", encoding="utf-8")
+    out = cli("ingest", str(praise), now=(later + timedelta(hours=1, minutes=1)).isoformat()).stdout
+    assert "positive spike (100% positive), not a crisis" in out
+    assert len(json.loads(cli("list", "--json").stdout)) == 1
+
+
+RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),
+           ("ig", "h1", "faux avis partout"), ("x", "n1", "bonjour"), ("x", "n2", "great service"), ("fb", "s1", "SCANDAAALE cette pub")]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(RECORDS + RECORDS[:3]), batch=st.integers(1, 9))
+def test_dedup_does_not_depend_on_order_or_batches(fast_tmp, order, batch):
+    """The same mentions, duplicates included, in any order and batching, store the same rows and matches."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+    from crisis.triage.match import Matcher
+    from crisis.triage.service import Tally, ingest_batch
+
+    playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(ROOT / "playbooks"))}
+    matcher = Matcher({k: pb.detect for k, pb in playbooks.items()})
+    db = fast_tmp / f"dedup-{os.getpid()}-{time.monotonic_ns()}.db"
+    engine = open_engine(f"sqlite:///{db}")
+    clock = VirtualClock(datetime(2026, 11, 20, 12, tzinfo=timezone.utc))
+    at = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+    mentions = [Mention(ident, platform, text, at) for platform, ident, text in order]
+    tally = Tally()
+    for start in range(0, len(mentions), batch):
+        with transaction(engine) as session:
+            ingest_batch(session, clock, "triage", mentions[start:start + batch], matcher=matcher, playbooks=playbooks, brand="Acme", tally=tally)
+    with transaction(engine) as session:
+        rows = sorted(session.execute(select(MentionRow.platform, MentionRow.source_id, MentionRow.text)).all())
+        matches = sorted(session.execute(select(MentionMatch.playbook_id, MentionMatch.phrase)).all())
+    engine.dispose()
+    assert rows == sorted(RECORDS) and (tally.ingested, tally.duplicates) == (6, 3)
+    assert [m[0] for m in matches] == ["bad_buzz", "defamatory_review", "hijacked_account", "hijacked_account"]
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the console script is installed by `pip install -e .`")
+def test_a_run_killed_mid_file_and_run_again_stores_everything_exactly_once(workspace, cli, database_url, tmp_path):
+    """SIGKILL in the middle of a large file, then the same command: every good record once, every update once."""
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    path = tmp_path / "big.jsonl"
+    total, matching = 30_000, 0
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(total):
+            at = start + timedelta(seconds=i)
+            if i % 250 == 0:
+                matching += 1
+                out.write(mention(f"m{i}", f"your account was hacked?? {i}", at, thread_id="t1") + "\n")
+            elif i % 997 == 0:
+                out.write('{"id": "broken"}\n')
+            else:
+                out.write(mention(f"m{i}", f"just a regular message number {i}", at) + "\n")
+    bad = sum(1 for i in range(total) if i % 250 and i % 997 == 0)
+    env = {**os.environ, "CRISIS_NOW": "2026-11-21T12:00:00+00:00"}
+    cli("list")  # the schema exists before the race begins
+    watcher = open_engine(database_url, migrate=False)
+    process = subprocess.Popen([str(SCRIPT), "ingest", str(path), "--batch", "1000"], cwd=workspace, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+        with transaction(watcher) as session:
+            if session.scalar(select(func.count()).select_from(MentionRow)) >= 5_000:
+                break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    watcher.dispose()
+    partial = stored(database_url)[0]
+    assert 0 < partial < total - bad, "the kill landed in the middle of the file"
+    rerun = subprocess.run([str(SCRIPT), "ingest", str(path), "--batch", "1000"], cwd=workspace, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 5 and "Traceback" not in rerun.stderr
+    assert f"duplicates {partial:,}" in rerun.stdout
+    assert stored(database_url) == (total - bad, matching)
+    [incident] = json.loads(cli("list", "--json").stdout)
+    events = json.loads(cli("timeline", incident["ref"], "--json").stdout)
+    attached = [m["mention"] for e in events if e["kind"] == "mentions_attached" for m in e["data"]["mentions"]]
+    assert len(attached) == len(set(attached)) == matching
+    assert "ok" in cli("audit", "verify").stdout.lower()

@@ -1,0 +1,123 @@
+"""Folding and matching: typos in French and English, exclusions, explainable spans, the index's recall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from crisis.playbook.loader import list_playbooks, load_playbook
+from crisis.playbook.model import Detection
+from crisis.triage.fold import fold, fold_with_offsets
+from crisis.triage.match import Matcher
+
+PLAYBOOKS = {pb.id: pb for pb in map(load_playbook, list_playbooks(Path(__file__).resolve().parent.parent / "playbooks"))}
+MATCHER = Matcher({pb_id: pb.detect for pb_id, pb in PLAYBOOKS.items()})
+
+
+@pytest.mark.parametrize("text,folded", [
+    ("SCANDAAAALE !!!", "scandale"),
+    ("Vous avez été PIRATÉS", "vous avez ete pirates"),
+    ("h4ck3d, $cam, sc@m", "hacked scam scam"),
+    ("50 mentions, 4 stars", "50 mentions 4 stars"),
+    ("c'est   une\tarnaque", "c est une arnaque"),
+    ("Straße ﬁne", "strasse fine"),
+])
+def test_folding_removes_case_accents_emphasis_and_leetspeak(text, folded):
+    """Folding keeps the words and numbers and drops what people vary for emphasis."""
+    assert fold(text) == folded
+
+
+@given(st.text(max_size=200))
+def test_folding_is_idempotent(text):
+    """Folding a folded text changes nothing."""
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(max_size=200))
+def test_the_offsets_point_back_into_the_original_text(text):
+    """The explaining form folds the same and maps each folded character to a character of the text."""
+    folded, origin = fold_with_offsets(text)
+    assert folded == fold(text)
+    assert len(origin) == len(folded) and all(0 <= i < len(text) for i in origin)
+
+
+@pytest.mark.parametrize("text,playbook,phrase", [
+    ("Votre compte a été haké !!", "hijacked_account", "votre compte a été hacké"),
+    ("your acount was hackd, dont click", "hijacked_account", "your account was hacked"),
+    ("Faux aviss partout sur ce site", "defamatory_review", "faux avis"),
+    ("SCANDAAAALE cette pub", "bad_buzz", "scandale"),
+    ("B0YC0TT them until they pull this ad", "bad_buzz", "boycott"),
+    ("who aproved this?? disgraceful", "bad_buzz", "disgraceful"),
+    ("worst hotle ever", "defamatory_review", "worst hotel ever"),
+    ("c'est une arnaqe", "defamatory_review", "c'est une arnaque"),
+])
+def test_typos_in_both_languages_match_with_phrase_score_and_span(text, playbook, phrase):
+    """A mention with typos matches its playbook; the match names the phrase and the span of the original text."""
+    verdict = next(v for v in MATCHER.classify(text) if v.playbook_id == playbook)
+    assert verdict.matched and verdict.match.phrase == phrase and verdict.match.score >= 88
+    start, end = verdict.match.span
+    assert text[start:end] == verdict.match.excerpt and fold(verdict.match.excerpt)
+
+
+@pytest.mark.parametrize("text,playbook,exclusion", [
+    ("Great life hack: you got hacked lol", "hijacked_account", "life hack"),
+    ("Pas une arnaque du tout, c'est une arnaque de le dire", "defamatory_review", "pas une arnaque"),
+    ("Not a scam, it's a scam to claim otherwise", "defamatory_review", "not a scam"),
+])
+def test_an_exclusion_cancels_the_playbook_and_says_so(text, playbook, exclusion):
+    verdict = next(v for v in MATCHER.classify(text) if v.playbook_id == playbook)
+    assert not verdict.matched and verdict.excluded_by is not None and verdict.excluded_by.phrase == exclusion
+    assert playbook not in {m.playbook_id for m in MATCHER.matching(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "Merci pour le service client au top", "Great flight, thanks for the upgrade!", "10 growth hack ideas",
+    "Who's coming to the hackathon?", "Recette du jour, bon appétit",
+])
+def test_praise_and_noise_match_nothing(text):
+    assert MATCHER.matching(text) == []
+
+
+def test_competition_is_not_a_petition():
+    """Matching is word-aligned: a phrase inside a longer word does not count."""
+    assert MATCHER.matching("the competition starts today") == []
+
+
+def _typo(word: str, kind: int, at: int) -> str:
+    at %= len(word)
+    if kind == 0:
+        return word[:at] + word[at + 1:]
+    if kind == 1:
+        return word[:at] + "x" + word[at:]
+    if kind == 2:
+        return word[:at] + "x" + word[at + 1:]
+    return word[:at] + word[at + 1:at + 2] + word[at:at + 1] + word[at + 2:] if at + 1 < len(word) else word
+
+
+PHRASES = [p for p in MATCHER.phrases if not p.exclude]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PHRASES), st.integers(0, 3), st.integers(0, 40), st.sampled_from(["", "omg ", "vraiment ", "@brand "]),
+       st.sampled_from(["", " !!", " today", " ce matin"]))
+def test_the_index_finds_every_typo_that_full_scoring_would(phrase, kind, at, before, after):
+    """Whenever full scoring of the typo'd phrase reaches the playbook's bar, the index finds the playbook too."""
+    words = phrase.folded.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    words[longest] = _typo(words[longest], kind, at)
+    typo = " ".join(w for w in words if w)
+    if not typo or fuzz.ratio(phrase.folded, typo) < phrase.min_score:
+        return
+    found = {v.playbook_id for v in MATCHER.classify(before + typo + after)}
+    assert phrase.playbook_id in found
+
+
+def test_a_matcher_with_its_own_phrases():
+    """Any playbook's detect block works, exclusions per language included."""
+    matcher = Matcher({"recall": Detection({"fr": ("rappel produit",), "en": ("product recall",)}, {"en": ("recall the meeting",)}, 85)})
+    assert [m.phrase for m in matcher.matching("Rappel produit urgent !!")] == ["rappel produit"]
+    assert matcher.matching("please recall the meeting notes") == []
