@@ -78,7 +78,7 @@ def _facts_refusal(fact_ids: Callable[[Situation, Step | None], tuple[str, ...]]
     def refusal(s: Situation, step: Step | None) -> str:
         missing = s.missing_facts(fact_ids(s, step))
         questions = "".join(f"\n  - {f}: {s.playbook.find_fact(f).ask(s.lang)}" for f in missing)  # type: ignore[union-attr]
-        return f"{when} needs these facts answered :{questions}"
+        return f"{when} needs these facts answered:{questions}"
 
     return refusal
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
@@ -21,12 +21,12 @@ from crisis.incident.models import Deadline, FactAnswer, FollowUpRow, Incident, 
 from crisis.incident.rules import ACTIONS, FollowUp, Situation
 from crisis.incident.rules import Review as ReviewSnapshot
 from crisis.incident.timeline import append_event
-from crisis.oncall import service as oncall
-from crisis.oncall.permissions import authorize
-from crisis.oncall.roster import Roster
 from crisis.playbook.loader import parse_fact_value, parse_playbook
 from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
 from crisis.replies.models import Reply
+
+if TYPE_CHECKING:  # the on-call modules load only when a roster is in play: read commands stay quick
+    from crisis.oncall.roster import Roster
 
 _REF = re.compile(r"^(?:INC-)?0*(\d+)$", re.IGNORECASE)
 _PINNED: dict[str, Playbook] = {}
@@ -131,7 +131,7 @@ def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, 
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    authorize(roster, playbook, actor=actor, action=trigger, severity=incident.severity, ref=incident.ref)
+    _authorize(roster, playbook, actor=actor, action=trigger, severity=incident.severity, ref=incident.ref)
     old, old_level = incident.state, incident.level
     new = lifecycle.fire(playbook, old, trigger, situation(incident, playbook))
     incident.state = new
@@ -146,6 +146,8 @@ def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, 
         for effect in ACTIONS[action](situation(incident, playbook), entered):
             if playbook.level_rank(effect.level) > playbook.level_rank(incident.level):
                 _raise_level(session, now, actor, incident, effect.level, effect.why)
+    from crisis.oncall import service as oncall
+
     if trigger == "acknowledge":
         oncall.acknowledge(session, clock, actor, incident, roster=roster, required=False)
     if new in oncall.QUIET_STATES:
@@ -161,7 +163,7 @@ def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, 
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    authorize(roster, playbook, actor=actor, action="escalate", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, playbook, actor=actor, action="escalate", severity=incident.severity, ref=incident.ref)
     lifecycle.fire(playbook, incident.state, "escalate", situation(incident, playbook))
     levels = playbook.escalation_levels
     target = to_level or levels[playbook.level_rank(incident.level) + 1]
@@ -192,7 +194,7 @@ def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity:
     _refuse_if_final(incident, "change its severity")
     if severity == incident.severity:
         raise RefusedError(f"{incident.ref} is already {severity}")
-    authorize(roster, pinned_playbook(session, incident), actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
     rose = severity_rank(severity) < severity_rank(incident.severity)
     _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
     if rose:
@@ -253,7 +255,7 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "change its facts")
     playbook = pinned_playbook(session, incident)
-    authorize(roster, playbook, actor=actor, action="fact", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, playbook, actor=actor, action="fact", severity=incident.severity, ref=incident.ref)
     fact = playbook.find_fact(fact_id)
     if fact is None:
         raise NotFoundError(f"playbook {playbook.id} asks no fact {fact_id!r}",
@@ -285,7 +287,7 @@ def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: st
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    authorize(roster, playbook, actor=actor, action="check", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, playbook, actor=actor, action="check", severity=incident.severity, ref=incident.ref)
     if not incident.state.startswith("responding."):
         raise RefusedError(f"{incident.ref} is in state {incident.state}: checklists belong to the response steps",
                            allowed=tuple(allowed_actions(session, incident)))
@@ -312,7 +314,7 @@ def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "rewrite its review")
-    authorize(roster, pinned_playbook(session, incident), actor=actor, action="review", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="review", severity=incident.severity, ref=incident.ref)
     for follow_up in follow_ups:
         if not (follow_up.action.strip() and follow_up.owner.strip()):
             raise UsageError("each follow-up needs an action, an owner and a due date")
@@ -368,12 +370,23 @@ def acknowledge_page(session: Session, clock: Clock, actor: str, ref: str, *, ro
     when nothing is paging or the roster does not let `actor` acknowledge."""
     actor = _check_actor(actor)
     incident = get_incident(session, ref)
-    authorize(roster, pinned_playbook(session, incident), actor=actor, action="acknowledge", severity=incident.severity, ref=incident.ref)
+    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="acknowledge", severity=incident.severity, ref=incident.ref)
+    from crisis.oncall import service as oncall
+
     return incident, oncall.acknowledge(session, clock, actor, incident, roster=roster)
+
+
+def _authorize(roster: Roster | None, playbook: Playbook, **request: str) -> None:
+    if roster is not None:
+        from crisis.oncall.permissions import authorize
+
+        authorize(roster, playbook, **request)
 
 
 def _page(session: Session, now: datetime, incident: Incident, roster: Roster | None, cause: str, *, advance: bool = False) -> None:
     if roster is not None:
+        from crisis.oncall import service as oncall
+
         oncall.page(session, now, incident, roster, cause=cause, advance=advance)
 
 

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from crisis.errors import ContentError
+from crisis.yamlfile import load_yaml
 from crisis.oncall.backoff import Backoff
 from crisis.oncall.policy import TARGET_KINDS, EscalationPolicy, Level, Route, Target
 from crisis.oncall.rotations import LENGTHS, Override, Rotation
@@ -119,14 +120,8 @@ def load_roster(path: Path) -> Roster | None:
 
 def parse_roster_text(text: str, path: str) -> Roster:
     """Build a roster from YAML text; errors start with `path:line:column:`. Raises ContentError."""
-    try:
-        data, root = yaml.safe_load(text) or {}, yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
-        raise ContentError(f"{path}:{place} invalid YAML: {exc.problem or exc.context}", hint="check the indentation and quoting around that line") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: invalid YAML: {exc}") from None
+    data, root = load_yaml(text, path)
+    data = data or {}
     return parse_roster(data, path, root=root)
 
 

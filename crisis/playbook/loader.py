@@ -34,6 +34,7 @@ from crisis.playbook.model import (
     Step,
 )
 from crisis.settings import LANGUAGES
+from crisis.yamlfile import compose_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LIFECYCLE_STATES = ("detected", "triage", "responding", "monitoring", "resolved", "closed", "dismissed")
@@ -48,7 +49,6 @@ SIGNALS = {  # measured by triage, usable in conditions beside the facts
 CALLBACK_KEYS = ("before", "after", "prepare", "conditions", "unless", "on_exit", "callbacks", "finalize_event")
 _TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "float": "a number",
          "null": "nothing", "timestamp": "a date", "map": "a mapping", "seq": "a list"}
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Source:
@@ -238,14 +238,7 @@ def _unique(src: _Source, pairs: list[tuple[str, yaml.Node]], where: str) -> Non
 def parse_playbook(text: str, path: str) -> Playbook:
     """Build a playbook from YAML text; `path` is only used in messages. Raises ContentError."""
     src = _Source(path)
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
-        raise ContentError(f"{path}:{place} invalid YAML: {exc.problem or exc.context}", hint="check the indentation and quoting around that line") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: invalid YAML: {exc}") from None
+    root = compose_yaml(text, path)
     if root is None:
         raise ContentError(f"{path}: the file is empty; a playbook needs at least id, title, steps")
     top = _mapping(src, root, "", required=("id", "title", "summary", "severity", "steps", "sla", "escalation"),

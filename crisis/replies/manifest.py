@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from crisis.errors import ContentError
+from crisis.yamlfile import load_yaml
 from crisis.replies.channels import CHANNELS
 from crisis.settings import LANGUAGES
 
@@ -54,12 +54,10 @@ def load_manifest(folder: Path) -> Manifest:
     if not path.is_file():
         return Manifest(str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: cannot be read ({exc})") from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ContentError(f"{path}:{mark.line + 1 if mark else '?'}: invalid YAML: {exc.problem}") from None
+    data = load_yaml(text, str(path))[0] or {}
     if not isinstance(data, dict) or set(data) - {"values", "replies"}:
         raise ContentError(f"{path}: expected a mapping with `values` and `replies`")
     values = {}
