@@ -24,6 +24,11 @@ timezone = "Europe/Paris"
 # SQLite file relative to this folder; for a team sharing one state use PostgreSQL, e.g.
 # url = "postgresql+psycopg://crisis@db.example.org/crisis"  (or set CRISIS_DATABASE_URL)
 url = "sqlite:///crisis.db"
+
+[replies]
+# where replies invite people to continue privately, and where `crisis reply publish --via webhook` posts
+# contact = "care@example.org"
+# webhook_url = "https://hooks.example.org/crisis"
 """
 
 
