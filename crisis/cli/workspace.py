@@ -25,8 +25,8 @@ timezone = "Europe/Paris"
 # url = "postgresql+psycopg://crisis@db.example.org/crisis"  (or set CRISIS_DATABASE_URL)
 url = "sqlite:///crisis.db"
 
-[replies]
-# where replies invite people to continue privately, and where `crisis reply publish --via webhook` posts
+# Replies: where they invite people to continue privately, and where `crisis reply publish --via webhook` posts.
+# [replies]
 # contact = "care@example.org"
 # webhook_url = "https://hooks.example.org/crisis"
 """
