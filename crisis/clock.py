@@ -43,9 +43,6 @@ class VirtualClock:
         self._now += delta
         return self._now
 
-    def move_to(self, instant: datetime) -> datetime:
-        return self.advance(as_utc(instant) - self._now)
-
 
 def as_utc(instant: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is refused rather than guessed."""

@@ -274,9 +274,10 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     if playbook.limitation and fact_id == playbook.limitation.from_fact:
         limit = deadlines.arm_limitation(incident, playbook, value, now)
         append_event(session, incident, now, actor, "deadline_armed", {"deadlines_armed": _describe([limit])})  # type: ignore[list-item]
-    assessed = playbook.evaluate_severity(situation(incident, playbook).values())
+    values = situation(incident, playbook).values()
+    assessed = playbook.evaluate_severity(values)
     if severity_rank(assessed) < severity_rank(incident.severity):
-        _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, situation(incident, playbook).values(), assessed))
+        _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, values, assessed))
         _page(session, now, incident, roster, f"severity rose to {assessed}")
     return incident
 
