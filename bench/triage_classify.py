@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from crisis.playbook.loader import list_playbooks, load_playbook
 from crisis.settings import shipped_content
 from crisis.triage.fold import fold
+from crisis.triage.lexicon import common_words
 from crisis.triage.match import Matcher
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -132,11 +133,16 @@ def main() -> None:
     phrases = sum(1 for p in Matcher(detect).phrases)
     print(f"{len(playbooks)} playbooks, {phrases} phrases and exclusions; {len(cases):,} typo texts + {len(tweets):,} airline tweets")
 
-    matcher = Matcher(detect)  # cold: its cache of text tokens starts empty, as in a fresh `crisis ingest`
+    start = time.perf_counter()
+    common_words()  # loaded once per process, at the first near miss
+    lexicon_s = time.perf_counter() - start
+    matcher = Matcher(detect)  # cold: its cache of text pieces starts empty, as in a fresh `crisis ingest`
     ours, ours_s = indexed(matcher, texts)
     ref, ref_s = brute_force(matcher, texts)
     n = len(texts)
+    print(f"common words      {lexicon_s:>9.2f} s        (loaded once per process)")
     print(f"crisis index      {n / ours_s:>9,.0f} texts/s  ({ours_s:.2f} s, folding included, cold cache)")
+    print(f"  with the load   {n / (ours_s + lexicon_s):>9,.0f} texts/s  ({ours_s + lexicon_s:.2f} s, as in a fresh process)")
     _, warm_s = indexed(matcher, texts)
     print(f"crisis index      {n / warm_s:>9,.0f} texts/s  ({warm_s:.2f} s, the same texts again: warm cache, as deep in a stream)")
     print(f"cdist brute force {n / ref_s:>9,.0f} texts/s  ({ref_s:.2f} s, folding not counted)")

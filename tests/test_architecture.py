@@ -17,7 +17,7 @@ LAYERS = {
     "crisis.db": 2, "crisis.migrations": 2, "crisis.incident.models": 2, "crisis.oncall.models": 2,
     "crisis.incident.service": 3, "crisis.incident.timeline": 3, "crisis.incident.deadlines": 3, "crisis.oncall.outbox": 3,
     "crisis.cli": 4, "crisis.__main__": 4,
-    "crisis.triage": 1, "crisis.triage.fold": 1, "crisis.triage.match": 1, "crisis.triage.spikes": 1,
+    "crisis.triage": 1, "crisis.triage.fold": 1, "crisis.triage.match": 1, "crisis.triage.lexicon": 1, "crisis.triage.spikes": 1,
     "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3,
     "crisis.replies": 1, "crisis.replies.channels": 1, "crisis.replies.manifest": 1,
     "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
@@ -35,6 +35,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "alembic": ("crisis.db", "crisis.migrations"),
     "click": (),
     "twitter_text": ("crisis.replies.channels",),
+    "spellchecker": ("crisis.triage.lexicon",),
 }
 
 

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from crisis.playbook.loader import list_playbooks, load_playbook
 from crisis.playbook.model import Detection
 from crisis.triage.fold import fold, fold_with_offsets
+from crisis.triage.lexicon import common_words
 from crisis.triage.match import Matcher
 
 PLAYBOOKS = {pb.id: pb for pb in map(load_playbook, list_playbooks(Path(__file__).resolve().parent.parent / "playbooks"))}
@@ -112,8 +113,34 @@ def test_the_index_finds_every_typo_that_full_scoring_would(phrase, kind, at, be
     typo = " ".join(w for w in words if w)
     if not typo or fuzz.ratio(phrase.folded, typo) < phrase.min_score:
         return
+    if words[longest] in common_words() and words[longest] not in phrase.tokens:
+        return  # "ever again" is a different sentence, not a typo of "never again": see the next test
     found = {v.playbook_id for v in MATCHER.classify(before + typo + after)}
     assert phrase.playbook_id in found
+
+
+@pytest.mark.parametrize("text", [
+    "L'écologie est héritière des valeurs de gauche",  # "des voleurs"
+    "A suivre absolument, un pseudo-chat avec une journaliste",  # "à fuir absolument"
+    "La réponse sera écologie = environnement + social. Donc faux mais bon",  # "faux avis"
+    "Will I ever again find a seat this comfy?",  # "never again"
+    "vuelos24 sells too cheap, are they legit or is it a scam?",  # a question, not an accusation
+])
+def test_an_ordinary_sentence_one_letter_away_from_a_phrase_is_not_a_typo(text):
+    """Real praise and neutral tweets that came within a letter of a phrase: an ordinary word is never a typo of another."""
+    assert MATCHER.matching(text) == []
+
+
+def test_a_misspelling_that_is_no_word_still_matches():
+    """The rule spares real typos: "vooleurs" and "valeurz" are nobody's words."""
+    assert {m.phrase for m in MATCHER.matching("des vooleurs, ces gens")} == {"des voleurs"}
+    assert {m.phrase for m in MATCHER.matching("à fuiiir absolumant")} == {"à fuir absolument"}
+
+
+@given(st.text(max_size=200))
+def test_folding_never_joins_words_across_whitespace(text):
+    """The matcher folds each whitespace-separated piece on its own: the pieces must fold to the whole."""
+    assert fold(text) == " ".join(piece for piece in map(fold, text.split()) if piece)
 
 
 def test_a_matcher_with_its_own_phrases():

@@ -8,6 +8,7 @@ from pathlib import Path
 from crisis.incident.lifecycle import edges, leaf_states
 from crisis.playbook.model import Condition, Playbook, severity_rank
 from crisis.settings import LANGUAGES
+from crisis.triage.match import Matcher
 
 FINAL = ("closed",)
 
@@ -25,7 +26,8 @@ class Finding:
 
 def check_playbook(playbook: Playbook, templates_dir: Path) -> list[Finding]:
     """Every problem found in `playbook`; an empty list means it is fit to run."""
-    return [*_reachability(playbook), *_facts_in_time(playbook), *_templates(playbook, templates_dir), *_rules(playbook)]
+    return [*_reachability(playbook), *_facts_in_time(playbook), *_templates(playbook, templates_dir), *_rules(playbook),
+            *_detection(playbook)]
 
 
 def _possible(playbook: Playbook, condition: Condition) -> bool:
@@ -101,4 +103,18 @@ def _rules(playbook: Playbook) -> list[Finding]:
             if item.id in seen:
                 findings.append(Finding(playbook.path, step.line, f"checklist item {item.id} appears in steps {seen[item.id]} and {step.id}", "warning"))
             seen.setdefault(item.id, step.id)
+    return findings
+
+
+def _detection(playbook: Playbook) -> list[Finding]:
+    """An exclusion close enough to one of the playbook's own phrases cancels every mention that uses it."""
+    matcher = Matcher({playbook.id: playbook.detect})
+    findings = []
+    for lang, phrases in sorted(playbook.detect.phrases.items()):
+        for phrase in phrases:
+            verdict = next(iter(matcher.classify(phrase)), None)
+            if verdict is not None and verdict.excluded_by is not None:
+                findings.append(Finding(playbook.path, playbook.detect.line, f"detect: the exclusion {verdict.excluded_by.phrase!r} "
+                                        f"matches the phrase {phrase!r} ({lang}) itself (score {verdict.excluded_by.score:.0f}): "
+                                        "no mention using that phrase would ever open an incident"))
     return findings

@@ -335,7 +335,7 @@ def _detection(src: _Source, node: yaml.Node) -> Detection:
                 for lang, v in lm.items()}
 
     return Detection(per_language("phrases"), per_language("exclude") if "exclude" in m else {},
-                     _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88)
+                     _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88, node.start_mark.line + 1)
 
 
 def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> Limitation:

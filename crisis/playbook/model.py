@@ -133,9 +133,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Detection:
+    """The phrases that recognise a playbook's incidents in a mention stream, and those that rule one out."""
+
     phrases: Mapping[str, tuple[str, ...]]
     exclude: Mapping[str, tuple[str, ...]]
     min_score: int
+    line: int = 0
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from crisis.playbook.model import Detection
 from crisis.triage.fold import fold, fold_with_offsets, original_span
+from crisis.triage.lexicon import common_words
 
 # Words too common to point at a phrase by themselves; a phrase is still scored on all its words.
 STOPWORDS = frozenset("""
@@ -112,7 +113,8 @@ class Matcher:
         for token in self._by_token:
             for variant in _deletions(token, _depth(token)):
                 self._near.setdefault(variant, set()).add(token)
-        self._cache: dict[str, tuple[tuple[int, str], ...]] = {}
+        self._tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # folded word → (phrase number, key) it points at
+        self._chunks: dict[str, tuple[int, tuple[tuple[int, int, str], ...]]] = {}  # raw chunk → (words, (word, phrase, key))
         lengths = [len(t) for t in self._by_token] or [0]
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
 
@@ -121,47 +123,64 @@ class Matcher:
         return sorted({p.playbook_id for p in self.phrases})
 
     def _phrases_near(self, token: str) -> tuple[tuple[int, str], ...]:
-        found = self._cache.get(token)
+        found = self._tokens.get(token)
         if found is None:
             if token.isdigit() or not self._shortest <= len(token) <= self._longest:
                 return ()  # not cached: numbers and long strings are mostly unique
-            tokens: set[str] = set()
+            keys: set[str] = set()
             # one deletion on the text's side against two on the phrase's: an edit, or a missing letter and an edit
             for variant in _deletions(token, min(1, _depth(token))):
-                tokens.update(self._near.get(variant, ()))
-            found = tuple(sorted({hit for t in tokens for hit in self._by_token[t]}))
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[token] = found
+                keys.update(self._near.get(variant, ()))
+            if keys - {token} and _is_word(token):
+                keys &= {token}  # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs")
+            found = tuple(sorted({hit for key in keys for hit in self._by_token[key]}))
+            _remember(self._tokens, token, found)
         return found
 
-    def candidates(self, folded: str) -> dict[int, list[int]]:
-        """Phrase number → positions of the text's tokens that point at it, for the phrases worth scoring."""
+    def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
+        """A whitespace-separated piece of a text: how many folded words it makes, and what they point at."""
+        words = fold(chunk).split()
+        entry = (len(words), tuple((offset, number, key) for offset, word in enumerate(words) for number, key in self._phrases_near(word)))
+        _remember(self._chunks, chunk, entry)
+        return entry
+
+    def candidates(self, text: str) -> dict[int, tuple[list[int], bool]]:
+        """Phrase number → (positions of the folded words that point at it, whether every distinctive word was met),
+        for the phrases worth scoring.
+
+        Folding never joins words across whitespace, so each raw piece of the text is folded and looked
+        up once per stream: in a stream, most pieces have been seen before and cost one dictionary lookup.
+        """
         hits: dict[int, list[int]] = {}
         seen: dict[int, set[str]] = {}
-        cache = self._cache
-        for position, token in enumerate(folded.split()):
-            found = cache.get(token)
-            if found is None:
-                found = self._phrases_near(token)
-            for number, key in found:
-                hits.setdefault(number, []).append(position)
+        chunks, position = self._chunks, 0
+        for chunk in text.split():
+            count, found = chunks.get(chunk) or self._chunk(chunk)
+            for offset, number, key in found:
+                hits.setdefault(number, []).append(position + offset)
                 seen.setdefault(number, set()).add(key)
-        keys, budget = self._keys, self._budget
-        return {n: p for n, p in hits.items()
-                if sum(length for key, length in keys[n].items() if key not in seen[n]) <= budget[n]}
+            position += count
+        if not hits:
+            return {}
+        keys, budget, chosen = self._keys, self._budget, {}
+        for number, positions in hits.items():
+            lacking = sum(length for key, length in keys[number].items() if key not in seen[number])
+            if lacking <= budget[number]:
+                chosen[number] = (positions, lacking == 0)
+        return chosen
 
     def classify(self, text: str) -> list[Verdict]:
         """The playbooks whose phrases match `text` (excluded ones included, marked), best first."""
-        folded = fold(text)
-        hits = self.candidates(folded)
+        hits = self.candidates(text)
         if not hits:
             return []
-        starts, ends = _token_bounds(folded)
+        folded = fold(text)
+        words = folded.split(" ")
+        starts, ends = _token_bounds(words)
         best: dict[tuple[str, bool], tuple[float, Phrase, int, int]] = {}
-        for number, positions in hits.items():
+        for number, (positions, complete) in hits.items():
             phrase = self.phrases[number]
-            scored = _best_window(phrase, folded, starts, ends, positions)
+            scored = _best_window(phrase, folded, words, starts, ends, positions, complete)
             if scored is None:
                 continue
             key = (phrase.playbook_id, phrase.exclude)
@@ -183,21 +202,39 @@ class Matcher:
         return [v.match for v in self.classify(text) if v.matched]
 
 
-def _token_bounds(folded: str) -> tuple[list[int], list[int]]:
+def _is_word(token: str) -> bool:
+    return token in STOPWORDS or token in common_words()
+
+
+def _remember(cache: dict, key: str, value) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def _token_bounds(words: list[str]) -> tuple[list[int], list[int]]:
     starts, ends, position = [], [], 0
-    for token in folded.split(" "):
+    for word in words:
         starts.append(position)
-        ends.append(position + len(token))
-        position += len(token) + 1
+        ends.append(position + len(word))
+        position += len(word) + 1
     return starts, ends
 
 
-def _best_window(phrase: Phrase, folded: str, starts: list[int], ends: list[int], positions: Iterable[int]) -> tuple[float, int, int] | None:
-    """The best score of `phrase` on the word-aligned windows around the hits: (score, start, end)."""
+def _best_window(phrase: Phrase, folded: str, words: list[str], starts: list[int], ends: list[int], positions: Iterable[int],
+                 complete: bool) -> tuple[float, int, int] | None:
+    """The best score of `phrase` on the word-aligned windows around the hits: (score, start, end).
+
+    When a distinctive word of the phrase was not met, a window must hold a word that could be it
+    misspelt: a word that is neither the phrase's nor an ordinary one ("a suivre absolument" is a
+    different sentence from "à fuir absolument", not a typo of it).
+    """
     k, count, best = len(phrase.tokens), len(starts), None
     for position in positions:
         for size in range(max(1, k - 1), k + 2):
             for first in range(max(0, position - size + 1), min(position, count - size) + 1):
+                if not complete and all(w in phrase.tokens or _is_word(w) for w in words[first:first + size]):
+                    continue
                 start, end = starts[first], ends[first + size - 1]
                 score = fuzz.ratio(phrase.folded, folded[start:end], score_cutoff=phrase.min_score)
                 if score and (best is None or score > best[0]):
