@@ -21,6 +21,7 @@ from crisis.clock import VirtualClock
 from crisis.db import open_engine, transaction
 from crisis.triage.models import MentionMatch, MentionRow
 from crisis.triage.readers import Mention
+from tests.test_oncall_roster import install_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "mentions.jsonl"
@@ -160,7 +161,8 @@ def test_triage_explains_a_text(workspace, cli):
     assert cli("triage", "  ", code=2).stderr.startswith("Error: give the text of a mention to triage")
 
 
-def test_a_volume_spike_raises_severity_and_a_positive_one_does_not(workspace, cli, tmp_path):
+def burst_stream(tmp_path: Path) -> tuple[Path, datetime]:
+    """Nine days of the usual grumbling about an ad, then 30 mentions an hour for two hours from the instant returned."""
     start = datetime(2026, 11, 10, tzinfo=timezone.utc)
     lines, n = [], 0
     for hour in range(9 * 24):  # a week and more of the usual grumbling, one mention every two hours
@@ -174,6 +176,11 @@ def test_a_volume_spike_raises_severity_and_a_positive_one_does_not(workspace, c
             lines.append(mention(f"b{n}", f"boycott #AcmeAd now {n}", burst + timedelta(hours=hour, minutes=minute)))
     path = tmp_path / "burst.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, burst
+
+
+def test_a_volume_spike_raises_severity_and_a_positive_one_does_not(workspace, cli, tmp_path):
+    path, burst = burst_stream(tmp_path)
     now = (burst + timedelta(hours=2, minutes=5)).isoformat()
     out = cli("ingest", str(path), now=now).stdout
     assert "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike: mean of the last 24 h" in out
@@ -190,6 +197,25 @@ def test_a_volume_spike_raises_severity_and_a_positive_one_does_not(workspace, c
     out = cli("ingest", str(praise), now=(later + timedelta(hours=1, minutes=1)).isoformat()).stdout
     assert "positive spike (100% positive), not a crisis" in out
     assert len(json.loads(cli("list", "--json").stdout)) == 1
+
+
+def test_tick_checks_spikes_too_and_what_triage_opens_or_raises_pages_the_on_call(workspace, cli, tmp_path):
+    """Mentions ingested before the burst's hours are over: `crisis tick` finds the spike later, once, and pages."""
+    install_roster(workspace)
+    path, burst = burst_stream(tmp_path)
+    assert "spikes 0" in cli("ingest", str(path), now=burst.isoformat()).stdout
+    [incident] = json.loads(cli("list", "--json").stdout)
+    opened = [e for e in json.loads(cli("timeline", incident["ref"], "--json").stdout) if e["kind"] == "paged"]
+    assert [e["data"]["cause"] for e in opened] == ["incident opened at SEV3"]
+
+    later = (burst + timedelta(hours=2, minutes=5)).isoformat()
+    out = cli("tick", now=later).stdout
+    assert "spike: bad_buzz at 2026-11-19 01:00 UTC: volume spike: mean of the last 24 h" in out
+    events = json.loads(cli("timeline", incident["ref"], "--json").stdout)
+    raised = [e for e in events if e["kind"] == "severity_changed"]
+    assert len(raised) == 1 and raised[0]["actor"] == "triage" and raised[0]["data"]["to"] == "SEV2"
+    assert any(e["kind"] == "paged" and e["data"]["cause"].startswith("severity rose to SEV2: volume spike") for e in events)
+    assert "spike:" not in cli("tick", now=later).stdout  # that hour is judged once
 
 
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),

@@ -82,3 +82,22 @@ def playbook(playbook_id: str):
     from crisis.playbook.loader import find_playbook_path, load_playbook
 
     return load_playbook(find_playbook_path(settings().playbooks_dir, playbook_id))
+
+
+def playbooks() -> dict[str, Any]:
+    """Every playbook of the workspace (or the shipped ones), by id. Raises ContentError naming the file and line."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+
+    return {pb.id: pb for pb in (load_playbook(path) for path in list_playbooks(settings().playbooks_dir))}
+
+
+def spike_rule():
+    """The spike detector's settings: `[triage.spikes]` in crisis.toml, else the defaults. Raises ContentError."""
+    from crisis.settings import WORKSPACE_FILE, _read_toml
+    from crisis.triage.spikes import SpikeRule, spike_rule as parse_rule
+
+    workspace = settings().workspace
+    if workspace is None:
+        return SpikeRule()
+    table = _read_toml(workspace / WORKSPACE_FILE).get("triage", {}).get("spikes", {})
+    return parse_rule(table, f"{workspace / WORKSPACE_FILE}: triage.spikes")

@@ -1,4 +1,5 @@
-"""`crisis tick`: breach the deadlines that are due and escalate, page the next on-call levels, deliver the outbox."""
+"""`crisis tick`: breach the deadlines that are due and escalate, page the next on-call levels, check volume
+spikes, deliver the outbox."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ def register(app: typer.Typer) -> None:
 
 def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (default: the clock).")] = None) -> None:
     """Record every deadline due by now as breached and escalate its incident; page the next level of
-    every policy nobody acknowledged in time; deliver the notifications that are due (with retries).
-    Safe to run often.
+    every policy nobody acknowledged in time; compare the last complete hour of ingested mentions with
+    its baseline (a crisis spike raises severity); deliver the notifications that are due (with
+    retries). Safe to run often: each deadline, page and spike hour is acted on once.
 
     Run it from cron or a systemd timer, e.g. every minute (or run `crisis watch`).
 
@@ -42,11 +44,14 @@ def run_tick(clock) -> None:
     with context.unit_of_work() as session:
         breaches = breach_deadlines(session, clock, roster=roster)
         paged = escalate_pagings(session, clock, roster)
+        spikes = _check_spikes(session, clock, roster)
     for b in breaches:
         escalation = f"; escalated to {b.escalated_to}" if b.escalated_to else ""
         typer.echo(f"{b.ref}: {b.deadline} breached (due {b.due_at.strftime('%Y-%m-%d %H:%M UTC')}){escalation}")
     for p in paged:
         typer.echo(f"{p.ref}: paged level {p.level} of {p.policy} (pass {p.round}): {', '.join(p.people) or 'nobody'} — {p.cause}")
+    for spike in spikes:
+        typer.echo(f"spike: {spike}")
     notifiers = notifiers_from_env(os.environ, write=lambda text: typer.echo(text, nl=False))
     with context.unit_of_work() as session:
         deliveries = deliver(session, clock, notifiers, backoff=roster.backoff if roster else Backoff())
@@ -64,4 +69,17 @@ def run_tick(clock) -> None:
         typer.echo(f"{count} {channel} notification(s) wait for a notifier: set CRISIS_SMTP_HOST (and CRISIS_SMTP_PORT…)", err=True)
     sent = sum(d.outcome == "sent" for d in deliveries)
     typer.echo(f"tick at {clock.now().isoformat(timespec='seconds')}: {len(breaches)} deadline(s) breached, "
-               f"{len(paged)} unacknowledged page(s) escalated, {sent} of {len(deliveries)} notification(s) delivered", err=True)
+               f"{len(paged)} unacknowledged page(s) escalated, {len(spikes)} spike(s), {sent} of {len(deliveries)} notification(s) delivered", err=True)
+
+
+def _check_spikes(session, clock, roster) -> list[str]:
+    """The spike detector over every brand with recent matching mentions, as `crisis ingest` runs it at its end."""
+    from crisis.triage.service import Tally, check_spikes, spike_brands
+
+    brands = spike_brands(session, clock)
+    if not brands:
+        return []  # no mention in the window: the playbooks need not even be read
+    playbooks, rule, tally = context.playbooks(), context.spike_rule(), Tally()
+    for brand in brands:
+        check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster)
+    return tally.spikes

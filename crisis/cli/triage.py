@@ -24,27 +24,10 @@ def register(app: typer.Typer) -> None:
     app.command("triage")(triage)
 
 
-def _playbooks() -> dict[str, Any]:
-    from crisis.playbook.loader import list_playbooks, load_playbook
-
-    return {pb.id: pb for pb in (load_playbook(path) for path in list_playbooks(context.settings().playbooks_dir))}
-
-
 def _matcher(playbooks: dict[str, Any]):
     from crisis.triage.match import Matcher
 
     return Matcher({pb_id: pb.detect for pb_id, pb in playbooks.items() if pb.detect.phrases})
-
-
-def _spike_rule():
-    from crisis.settings import WORKSPACE_FILE, _read_toml
-    from crisis.triage.spikes import SpikeRule, spike_rule
-
-    workspace = context.settings().workspace
-    if workspace is None:
-        return SpikeRule()
-    table = _read_toml(workspace / WORKSPACE_FILE).get("triage", {}).get("spikes", {})
-    return spike_rule(table, f"{workspace / WORKSPACE_FILE}: triage.spikes")
 
 
 def ingest(
@@ -90,9 +73,10 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
     from crisis.triage.readers import Mention, MentionStream, Reject
     from crisis.triage.service import Tally
 
-    playbooks = _playbooks()
+    playbooks = context.playbooks()
     matcher = _matcher(playbooks)
-    rule = _spike_rule()
+    rule = context.spike_rule()
+    roster = context.roster()
     clock = context.clock()
     streams = [MentionStream(name, fmt=fmt) for name in names]
     tally, bad = Tally(), []
@@ -117,7 +101,8 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
             from crisis.triage.service import ingest_batch
 
             with context.unit_of_work() as session:
-                ingest_batch(session, clock, "triage", pending, matcher=matcher, playbooks=playbooks, brand=brand, tally=tally)
+                ingest_batch(session, clock, "triage", pending, matcher=matcher, playbooks=playbooks, brand=brand, tally=tally,
+                             roster=roster)
         pending.clear()
 
     with _progress(streams) as advance:
@@ -137,7 +122,7 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
         from crisis.triage.service import check_spikes
 
         with context.unit_of_work() as session:
-            check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally)
+            check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster)
     tally.rejected = len(bad)
     _summary(tally, dry_run=dry_run, as_json=as_json)
     if bad:
@@ -239,7 +224,7 @@ def triage(
 
     if not text.strip():
         raise UsageError("give the text of a mention to triage")
-    playbooks = _playbooks()
+    playbooks = context.playbooks()
     verdicts = _matcher(playbooks).classify(text)
     signals: dict[str, Any] = {"mentions_per_hour": 1, "platforms": 1}
     if followers is not None:

@@ -202,6 +202,23 @@ def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity:
     return incident
 
 
+def raise_severity(session: Session, clock: Clock, actor: str, ref: str, *, why: str, roster: Roster | None = None) -> Incident:
+    """Raise the severity one level on measured evidence (a volume spike), convening the level it names.
+
+    Like `record_signals`, no role is needed: the stream decides, not a person. Does nothing at SEV1.
+    Raises NotFoundError, RefusedError (a closed incident).
+    """
+    actor, now = _check_actor(actor), clock.now()
+    incident = get_incident(session, ref)
+    _refuse_if_final(incident, "change its severity")
+    rank = severity_rank(incident.severity)
+    if rank > 0:
+        severity = SEVERITIES[rank - 1]
+        _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
+        _page(session, now, incident, roster, f"severity rose to {severity}: {why}")
+    return incident
+
+
 def _change_severity(session: Session, now: datetime, actor: str, incident: Incident, playbook: Playbook, severity: str, why: str) -> None:
     old = incident.severity
     incident.severity = severity

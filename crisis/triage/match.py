@@ -4,7 +4,8 @@ Scoring every phrase against every text is what a reader would do by hand and wh
 Instead, the phrases' distinctive tokens go into an index of their deletion neighbourhoods
 (a typo within one or two edits of a phrase token finds it with a few dictionary lookups), and
 only the phrases a text's tokens point at are scored, with rapidfuzz, on word-aligned windows
-around the tokens that hit. Every match carries its playbook, phrase, score and span.
+around the tokens that hit. A text's word that is itself a common word is never a typo of a
+different phrase word (see `lexicon`). Every match carries its playbook, phrase, score and span.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, insert, select
@@ -24,12 +24,15 @@ from crisis.clock import Clock
 from crisis.incident import service as incidents
 from crisis.incident.deadlines import FINAL_STATES
 from crisis.incident.models import Incident
-from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
+from crisis.playbook.model import Playbook
 from crisis.triage.fold import fold
 from crisis.triage.match import STOPWORDS, Matcher, Verdict
 from crisis.triage.models import MentionMatch, MentionRow, SpikeAlert
 from crisis.triage.readers import Mention
 from crisis.triage.spikes import HISTORY, HOUR, SpikeRule, check_spike, hourly_counts
+
+if TYPE_CHECKING:
+    from crisis.oncall.roster import Roster
 
 ACTOR = "triage"
 PRESS_PLATFORMS = frozenset({"press", "news", "media", "blog"})
@@ -62,8 +65,9 @@ class Tally:
 
 
 def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[Mention], *, matcher: Matcher,
-                 playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally) -> None:
-    """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction.
+                 playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally, roster: Roster | None = None) -> None:
+    """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction;
+    with a `roster`, an incident opened or raised pages its policy.
 
     Raises only what the incident services raise (a CrisisError); the caller's transaction turns
     database failures into StorageError.
@@ -81,7 +85,7 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     if not matched:
         return
     tally.matched += len(matched)
-    desk = _Desk(session, clock, actor, playbooks, brand, tally)
+    desk = _Desk(session, clock, actor, playbooks, brand, tally, roster)
     with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
         for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
             row = MentionRow(**_row(mention, brand, now))
@@ -128,8 +132,10 @@ def thread_key(mention: Mention) -> str:
 class _Desk:
     """One batch's work on incidents: which incident each matching mention joins, then the new signals."""
 
-    def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally):
+    def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally,
+                 roster: Roster | None):
         self.session, self.clock, self.actor, self.playbooks, self.brand, self.tally = session, clock, actor, playbooks, brand, tally
+        self.roster = roster
         self.open: dict[str, list[Incident]] = {}
         self.recent: dict[int, list[str]] = {}
         self.joined: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -242,7 +248,7 @@ class _Desk:
         autoflush, self.session.autoflush = self.session.autoflush, True  # open_incident relies on it to order its rows
         try:
             incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
-                                               brand=self.brand, lang=lang, signals=_signals_of([mention]))
+                                               brand=self.brand, lang=lang, signals=_signals_of([mention]), roster=self.roster)
         finally:
             self.session.autoflush = autoflush
         self._open_incidents(verdict.playbook_id).append(incident)
@@ -268,7 +274,7 @@ class _Desk:
             before = (incident.severity, incident.level)
             signals = _measured(self.session, incident, self.fresh[incident_id])
             incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
-                                     why=f"{len(joined)} new mention(s) measured")
+                                     why=f"{len(joined)} new mention(s) measured", roster=self.roster)
             if (incident.severity, incident.level) != before:
                 self.tally.escalations.append(f"{incident.ref}: {before[0]} → {incident.severity}, level {incident.level}")
 
@@ -335,9 +341,17 @@ def _peak_per_hour(session: Session, incident: Incident, fresh: Sequence[Mention
     return max(bisect_right(instants, end) - bisect_right(instants, end - HOUR) for end in ends)
 
 
+def spike_brands(session: Session, clock: Clock) -> list[str | None]:
+    """The brands with matching mentions in the spike detector's history window (None: mentions of no brand)."""
+    since = clock.now() - HISTORY * HOUR
+    return sorted(session.scalars(select(MentionMatch.brand).distinct().where(MentionMatch.created_at >= since)),
+                  key=lambda brand: (brand is not None, brand or ""))
+
+
 def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mapping[str, Playbook], brand: str | None,
-                 rule: SpikeRule, tally: Tally) -> None:
-    """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity.
+                 rule: SpikeRule, tally: Tally, roster: Roster | None = None) -> None:
+    """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity
+    (and, with a `roster`, pages).
 
     Reads only `clock`; an alert is raised at most once per hour and never within the cool-down.
     """
@@ -360,13 +374,14 @@ def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mappi
         spike = check_spike(counts, hour_at=hour_at, rule=rule, positives=positives, last_alert_at=last)
         if spike is None:
             continue
-        incident = _spike_incident(session, clock, actor, playbook, brand, spike) if spike.crisis else None
+        incident = _spike_incident(session, clock, actor, playbook, brand, spike, roster) if spike.crisis else None
         session.add(SpikeAlert(brand=brand, playbook_id=playbook_id, hour_at=hour_at, count=spike.count, why=spike.why,
                                crisis=spike.crisis, raised_at=now, incident_id=incident.id if incident else None))
         tally.spikes.append(f"{playbook_id} at {hour_at:%Y-%m-%d %H:00} UTC: {spike.why}" + (f" ({incident.ref})" if incident else ""))
 
 
-def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, brand: str | None, spike) -> Incident:
+def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, brand: str | None, spike,
+                    roster: Roster | None) -> Incident:
     """The open incident the spike concerns (opened if none), one severity higher."""
     query = select(Incident).where(Incident.playbook_id == playbook.id, Incident.state.not_in(FINAL_STATES),
                                    Incident.is_drill.is_(False), Incident.brand.is_(None) if brand is None
@@ -375,8 +390,5 @@ def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbo
     if incident is None:
         incident = incidents.open_incident(session, clock, actor, playbook, brand=brand, lang="en",
                                            title=f"{playbook.title('en')}: volume spike ({spike.count} mentions in the hour)",
-                                           signals={"mentions_per_hour": spike.count})
-    rank = severity_rank(incident.severity)
-    if rank > 0:
-        incidents.set_severity(session, clock, actor, incident.ref, SEVERITIES[rank - 1], why=spike.why)
-    return incident
+                                           signals={"mentions_per_hour": spike.count}, roster=roster)
+    return incidents.raise_severity(session, clock, actor, incident.ref, why=spike.why, roster=roster)
