@@ -140,7 +140,30 @@ def test_stdin_gzip_csv_and_dry_run(workspace, cli, database_url):
     assert stored(database_url) == (2, 1)
 
 
+def test_an_export_with_its_own_column_names_is_read_through_field_and_platform(workspace, cli, tmp_path, database_url):
+    """A listening tool's CSV (the airline-tweets shape): columns mapped with --field, the platform given once."""
+    export = tmp_path / "export.csv"
+    export.write_text("tweet_id,airline_sentiment,name,text,tweet_created\n"
+                      "570306133677760513,negative,cairdin,@Acme your account was hacked??,2015-02-24 11:35:52 -0800\n"
+                      "570306133677760514,positive,jnardino,@Acme great flight,2015-02-24 11:36:00 -0800\n"
+                      "570306133677760515,neutral,yvonne,@Acme when is boarding,yesterday\n", encoding="utf-8")
+    mapped = ("--field", "id=tweet_id", "--field", "created_at=tweet_created", "--field", "author=name",
+              "--field", "sentiment=airline_sentiment")
+    refused = cli("ingest", str(export), *mapped, code=5)
+    assert refused.stderr.startswith(f"Error: {export}:1: header: missing column platform\n")
+    assert "--field OURS=THEIRS" in refused.stderr and "--platform NAME" in refused.stderr
+
+    result = cli("ingest", str(export), *mapped, "--platform", "X", code=5, report=True, now="2015-02-25T00:00:00Z")
+    assert result.stdout.startswith("read 3, ingested 2, duplicates 0, rejected 1\nmatched 1\nincidents opened 1: INC-0001\n")
+    assert f"{export}:4: tweet_created (created_at): 'yesterday' is not an ISO 8601 time" in result.stderr
+    [incident] = json.loads(cli("list", "--json").stdout)
+    assert incident["playbook"] == "hijacked_account" and incident["channel"] == "x"
+    assert stored(database_url) == (2, 1)
+
+
 @pytest.mark.parametrize("args,code,message", [
+    ((str(SAMPLE), "--field", "when=date"), 2, "Error: --field 'when=date': 'when' is not a mention field"),
+    ((str(SAMPLE), "--field", "created_at"), 2, "Error: --field 'created_at': expected OURS=THEIRS, e.g. --field created_at=tweet_created"),
     (("nope.jsonl",), 3, "Error: nope.jsonl: no such file"),
     (("-", "-"), 2, "Error: stdin (-) can be read only once"),
     ((str(SAMPLE), "--format", "xml"), 2, "Error: --format 'xml': expected one of jsonl, csv"),

@@ -37,6 +37,9 @@ def ingest(
     strict: Annotated[bool, typer.Option("--strict", help="Ingest nothing if any record is bad.")] = False,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the bad records here (JSON Lines: where, field, problem, raw).")] = None,
     brand: Annotated[str | None, typer.Option("--brand", help="The brand these mentions are about (default: the workspace's).")] = None,
+    fields: Annotated[list[str] | None, typer.Option("--field", help="OURS=THEIRS: read our field from the export's column or key "
+                                                     "THEIRS, e.g. --field created_at=tweet_created (repeat it).")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="The platform of records that name none (an export of one platform).")] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, max=100_000, help="Mentions per transaction.")] = BATCH,
     as_json: Json = False,
 ) -> None:
@@ -50,7 +53,9 @@ def ingest(
     hour is checked for a volume spike against the week before (k from crisis.toml [triage.spikes]).
 
     Mention schema: id, platform, text, created_at (required); author, author_followers, url,
-    rating, lang, own_account, thread_id, in_reply_to, sentiment (optional).
+    rating, lang, own_account, thread_id, in_reply_to, sentiment (optional). An export that names
+    them otherwise is read with --field, e.g. an airline-tweets CSV: --field id=tweet_id --field
+    created_at=tweet_created --field author=name --field sentiment=airline_sentiment --platform x.
 
     Example: crisis ingest samples/mentions.jsonl --brand Acme
     """
@@ -58,18 +63,21 @@ def ingest(
         raise UsageError("name at least one mention file, or - for stdin")
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
+    from crisis.triage.readers import Columns
+
     brand = brand or context.settings().brand
+    columns = Columns.parse(fields or [], platform=platform)
     spooled = _spool_stdin(files) if strict else None
     try:
         _ingest(files, [spooled if (name == "-" and spooled) else name for name in files], fmt=fmt, dry_run=dry_run, strict=strict,
-                rejects=rejects, brand=brand, batch=batch, as_json=as_json)
+                rejects=rejects, brand=brand, batch=batch, as_json=as_json, columns=columns)
     finally:
         if spooled:
             Path(spooled).unlink(missing_ok=True)
 
 
 def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: bool, strict: bool, rejects: Path | None,
-            brand: str | None, batch: int, as_json: bool) -> None:
+            brand: str | None, batch: int, as_json: bool, columns) -> None:
     from crisis.triage.readers import Mention, MentionStream, Reject
     from crisis.triage.service import Tally
 
@@ -78,7 +86,7 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
     rule = context.spike_rule()
     roster = context.roster()
     clock = context.clock()
-    streams = [MentionStream(name, fmt=fmt) for name in names]
+    streams = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
     tally, bad = Tally(), []
 
     if strict:
@@ -87,7 +95,7 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
             _report_rejects(bad, rejects, files, names)
             raise ContentError(f"{len(bad)} bad record(s); --strict ingested nothing",
                                hint="fix them and run again, or drop --strict to ingest the good ones")
-        streams = [MentionStream(name, fmt=fmt) for name in names]
+        streams = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
 
     pending: list[Mention] = []
 

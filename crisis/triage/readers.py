@@ -7,8 +7,10 @@ The mention schema (one object per line, or one row per CSV line with a header):
               lang (fr, en, …), own_account (true/false: the brand's own account wrote it),
               thread_id, in_reply_to, sentiment (positive, neutral or negative)
 
-Unknown fields are ignored (listening tools export many). Each record is either a `Mention` or a
-`Reject` naming `file:line: field: problem`; only a file that cannot be read at all raises.
+Unknown fields are ignored (listening tools export many). An export with other names is read
+through a `Columns` map (`--field created_at=tweet_created`), and a stream of one platform may
+omit `platform` (`--platform x`). Each record is either a `Mention` or a `Reject` naming
+`file:line: field: problem`; only a file that cannot be read at all raises.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import io
 import json
 import sys
 import zlib
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -74,6 +76,50 @@ class Reject:
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {self.field}: {self.problem}"
 
+@dataclass(frozen=True)
+class Columns:
+    """How an export names the schema's fields (ours → theirs), and the platform of records that have none."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None
+
+    @classmethod
+    def parse(cls, pairs: list[str], *, platform: str | None = None) -> Columns:
+        """From `--field OURS=THEIRS` options. Raises UsageError naming the bad one."""
+        names: dict[str, str] = {}
+        for pair in pairs:
+            ours, sep, theirs = pair.partition("=")
+            ours, theirs = ours.strip(), theirs.strip()
+            if not sep or not ours or not theirs:
+                raise UsageError(f"--field {pair!r}: expected OURS=THEIRS, e.g. --field created_at=tweet_created")
+            if ours not in REQUIRED + OPTIONAL:
+                raise UsageError(f"--field {pair!r}: {ours!r} is not a mention field", hint=f"fields: {', '.join(REQUIRED + OPTIONAL)}")
+            names[ours] = theirs
+        if platform is not None and not platform.strip():
+            raise UsageError("--platform: give the platform's name, e.g. --platform x")
+        return cls(names, platform.strip().lower() if platform else None)
+
+    def source(self, ours: str) -> str:
+        """The export's name for one of our fields."""
+        return self.names.get(ours, ours)
+
+    def named(self, ours: str) -> str:
+        """How a reject names a field: the export's column, and ours beside it when they differ."""
+        theirs = self.names.get(ours)
+        return f"{theirs} ({ours})" if theirs else ours
+
+    def apply(self, record: dict[str, Any]) -> dict[str, Any]:
+        if self.names:
+            record = {ours: record.get(theirs) for ours, theirs in self.names.items()} | {
+                k: v for k, v in record.items() if k not in self.names}
+        if self.platform and record.get("platform") in (None, ""):
+            record["platform"] = self.platform
+        return record
+
+
+PLAIN = Columns()
+
+
 class _Bad(Exception):
     def __init__(self, field: str, problem: str) -> None:
         self.field, self.problem = field, problem
@@ -108,10 +154,10 @@ def open_stream(name: str, *, stdin: BinaryIO | None = None) -> tuple[BinaryIO, 
 class MentionStream:
     """One mention file (or stdin), read record by record; `position` says how far, for a progress bar."""
 
-    def __init__(self, name: str, *, fmt: str | None = None, stdin: BinaryIO | None = None) -> None:
+    def __init__(self, name: str, *, fmt: str | None = None, stdin: BinaryIO | None = None, columns: Columns = PLAIN) -> None:
         if fmt is not None and fmt not in FORMATS:
             raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-        self.name, self.fmt, self._stdin = name, fmt, stdin
+        self.name, self.fmt, self._stdin, self.columns = name, fmt, stdin, columns
         self.label = "<stdin>" if name == "-" else name
         self.size: int | None = None if name == "-" else _size(name)
         self._raw: BinaryIO | None = None
@@ -129,7 +175,7 @@ class MentionStream:
         try:
             first = _peek(stream, self.label)
             kind = self.fmt or detect_format(self.name, first)
-            yield from (_read_jsonl if kind == "jsonl" else _read_csv)(stream, self.label)
+            yield from (_read_jsonl if kind == "jsonl" else _read_csv)(stream, self.label, self.columns)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ContentError(f"{self.label}: the gzip stream is damaged or cut short ({exc or 'unexpected end'})",
                                hint="the records before the damage were read; re-export or re-download the file") from None
@@ -139,9 +185,10 @@ class MentionStream:
             if self.name != "-":
                 self._raw.close()
 
-def read_mentions(name: str, *, fmt: str | None = None, stdin: BinaryIO | None = None) -> Iterator[Mention | Reject]:
+def read_mentions(name: str, *, fmt: str | None = None, stdin: BinaryIO | None = None,
+                  columns: Columns = PLAIN) -> Iterator[Mention | Reject]:
     """Every record of the file `name` (or stdin for `-`), in order. Raises NotFoundError, ContentError."""
-    return iter(MentionStream(name, fmt=fmt, stdin=stdin))
+    return iter(MentionStream(name, fmt=fmt, stdin=stdin, columns=columns))
 
 def _size(name: str) -> int | None:
     try:
@@ -166,7 +213,7 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
             continue
         yield number, line
 
-def _read_jsonl(stream: BinaryIO, label: str) -> Iterator[Mention | Reject]:
+def _read_jsonl(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mention | Reject]:
     for number, line in _lines(stream):
         if line is None:
             yield Reject(label, number, "line", f"longer than {MAX_LINE:,} bytes", "")
@@ -187,9 +234,9 @@ def _read_jsonl(stream: BinaryIO, label: str) -> Iterator[Mention | Reject]:
         if not isinstance(record, dict):
             yield Reject(label, number, "line", f"a JSON {type(record).__name__}, expected an object with {', '.join(REQUIRED)}", text.rstrip("\n"))
             continue
-        yield _validated(record, label, number, text.rstrip("\n"))
+        yield _validated(record, label, number, text.rstrip("\n"), columns)
 
-def _read_csv(stream: BinaryIO, label: str) -> Iterator[Mention | Reject]:
+def _read_csv(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mention | Reject]:
     broken: set[int] = set()
     counter = {"line": 0}
 
@@ -214,10 +261,15 @@ def _read_csv(stream: BinaryIO, label: str) -> Iterator[Mention | Reject]:
     except csv.Error as exc:
         raise ContentError(f"{label}:1: header: cannot be read as CSV ({exc})") from None
     header = [h.strip().lstrip("\ufeff").lower() for h in header]
-    missing = [name for name in REQUIRED if name not in header]
+    missing = [columns.named(name) for name in REQUIRED if columns.source(name).lower() not in header
+               and not (name == "platform" and columns.platform)]
     if missing:
         raise ContentError(f"{label}:1: header: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                           hint=f"a mention CSV needs a header with at least: {', '.join(REQUIRED)}")
+                           hint=f"a mention CSV needs a header with at least: {', '.join(REQUIRED)}; an export that names them "
+                                "otherwise is read with --field OURS=THEIRS (e.g. --field created_at=date), one without "
+                                "platform with --platform NAME")
+    if columns.names:
+        columns = Columns({ours: theirs.lower() for ours, theirs in columns.names.items()}, columns.platform)
     start = 2
     while True:
         try:
@@ -238,13 +290,13 @@ def _read_csv(stream: BinaryIO, label: str) -> Iterator[Mention | Reject]:
         if len(row) != len(header):
             yield Reject(label, line, "line", f"{len(row)} columns, the header has {len(header)}", raw)
             continue
-        yield _validated({k: v for k, v in zip(header, row) if v != ""}, label, line, raw)
+        yield _validated({k: v for k, v in zip(header, row) if v != ""}, label, line, raw, columns)
 
-def _validated(record: dict[str, Any], label: str, line: int, raw: str) -> Mention | Reject:
+def _validated(record: dict[str, Any], label: str, line: int, raw: str, columns: Columns) -> Mention | Reject:
     try:
-        return Mention(source=label, line=line, **_fields(record))
+        return Mention(source=label, line=line, **_fields(columns.apply(record) if columns is not PLAIN else record))
     except _Bad as bad:
-        return Reject(label, line, bad.field, bad.problem, raw)
+        return Reject(label, line, columns.named(bad.field), bad.problem, raw)
 
 def _fields(record: dict[str, Any]) -> dict[str, Any]:
     for name in REQUIRED:
