@@ -25,6 +25,7 @@ my n ne no not of on or our ours pas qu que qui s sa se ses son sur t the their 
 us vos votre vous was we were what who you your ce ca cet cette ils elle elles il je j y on avec pour par
 """.split())
 _CACHE_LIMIT = 200_000
+_NUMBER: tuple[int, tuple[tuple[int, int, str], ...]] = (1, ())
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ class Matcher:
 
     def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
         """A whitespace-separated piece of a text: how many folded words it makes, and what they point at."""
+        if chunk.isascii() and chunk.isdigit():
+            return _NUMBER  # not cached: numbers are mostly unique and point at nothing
         words = fold(chunk).split()
         entry = (len(words), tuple((offset, number, key) for offset, word in enumerate(words) for number, key in self._phrases_near(word)))
         _remember(self._chunks, chunk, entry)
