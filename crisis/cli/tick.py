@@ -81,5 +81,6 @@ def _check_spikes(session, clock, roster) -> list[str]:
         return []  # no mention in the window: the playbooks need not even be read
     playbooks, rule, tally = context.playbooks(), context.spike_rule(), Tally()
     for brand in brands:
-        check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster)
+        check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster,
+                     lang=context.settings().lang)
     return tally.spikes

@@ -130,7 +130,8 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
         from crisis.triage.service import check_spikes
 
         with context.unit_of_work() as session:
-            check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster)
+            check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster,
+                         lang=context.settings().lang)
     tally.rejected = len(bad)
     _summary(tally, dry_run=dry_run, as_json=as_json)
     if bad:

@@ -38,6 +38,7 @@ ACTOR = "triage"
 PRESS_PLATFORMS = frozenset({"press", "news", "media", "blog"})
 CLOSE_TEXT = 60  # token-set similarity (0-100) above which a mention tells the same story as an incident's
 RECENT_TEXTS = 20
+SPIKE_TITLE = {"fr": "pic de volume ({count} mentions dans l'heure)", "en": "volume spike ({count} mentions in the hour)"}
 KEYWORD_VOLUME = 3  # lone-keyword mentions of a playbook within an hour that make an incident
 
 
@@ -349,7 +350,7 @@ def spike_brands(session: Session, clock: Clock) -> list[str | None]:
 
 
 def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mapping[str, Playbook], brand: str | None,
-                 rule: SpikeRule, tally: Tally, roster: Roster | None = None) -> None:
+                 rule: SpikeRule, tally: Tally, roster: Roster | None = None, lang: str = "en") -> None:
     """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity
     (and, with a `roster`, pages).
 
@@ -374,21 +375,22 @@ def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mappi
         spike = check_spike(counts, hour_at=hour_at, rule=rule, positives=positives, last_alert_at=last)
         if spike is None:
             continue
-        incident = _spike_incident(session, clock, actor, playbook, brand, spike, roster) if spike.crisis else None
+        incident = _spike_incident(session, clock, actor, playbook, brand, spike, roster, lang, tally) if spike.crisis else None
         session.add(SpikeAlert(brand=brand, playbook_id=playbook_id, hour_at=hour_at, count=spike.count, why=spike.why,
                                crisis=spike.crisis, raised_at=now, incident_id=incident.id if incident else None))
         tally.spikes.append(f"{playbook_id} at {hour_at:%Y-%m-%d %H:00} UTC: {spike.why}" + (f" ({incident.ref})" if incident else ""))
 
 
 def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, brand: str | None, spike,
-                    roster: Roster | None) -> Incident:
+                    roster: Roster | None, lang: str, tally: Tally) -> Incident:
     """The open incident the spike concerns (opened if none), one severity higher."""
     query = select(Incident).where(Incident.playbook_id == playbook.id, Incident.state.not_in(FINAL_STATES),
                                    Incident.is_drill.is_(False), Incident.brand.is_(None) if brand is None
                                    else Incident.brand == brand).order_by(Incident.number.desc())
     incident = session.scalars(query).first()
     if incident is None:
-        incident = incidents.open_incident(session, clock, actor, playbook, brand=brand, lang="en",
-                                           title=f"{playbook.title('en')}: volume spike ({spike.count} mentions in the hour)",
+        what = SPIKE_TITLE.get(lang, SPIKE_TITLE["en"]).format(count=spike.count)
+        incident = incidents.open_incident(session, clock, actor, playbook, brand=brand, lang=lang, title=f"{playbook.title(lang)}: {what}",
                                            signals={"mentions_per_hour": spike.count}, roster=roster)
+        tally.opened.append(incident.ref)
     return incidents.raise_severity(session, clock, actor, incident.ref, why=spike.why, roster=roster)
