@@ -32,6 +32,7 @@ from crisis.errors import ContentError, NotFoundError, UsageError
 FORMATS = ("jsonl", "csv")
 REQUIRED = ("id", "platform", "text", "created_at")
 OPTIONAL = ("author", "author_followers", "url", "rating", "lang", "own_account", "thread_id", "in_reply_to", "sentiment")
+_OPTIONAL = frozenset(OPTIONAL)
 SENTIMENTS = ("positive", "neutral", "negative")
 MAX_TEXT = 20_000  # characters: longer than any post or review; a bigger field is an export gone wrong
 MAX_LINE = 1_000_000  # bytes a single record may take
@@ -308,8 +309,8 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
         "text": _text(record["text"]),
         "created_at": _instant(record["created_at"]),
     }
-    for name in OPTIONAL:  # only the fields present cost anything: most records carry few
-        value = record.get(name)
+    for name in _OPTIONAL.intersection(record):  # only the fields present cost anything: most records carry few
+        value = record[name]
         if value is not None and value != "":
             out[name] = _PARSERS[name](value)
     return out
