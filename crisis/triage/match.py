@@ -76,7 +76,7 @@ class Verdict:
 
 def _depth(token: str) -> int:
     """How many edits a token may carry and still point at a phrase: none for short words."""
-    return 0 if len(token) < 4 else 1 if len(token) < 8 else 2
+    return 0 if len(token) < 4 else 1 if len(token) < 6 else 2
 
 
 def _deletions(token: str, depth: int) -> set[str]:
