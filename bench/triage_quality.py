@@ -6,7 +6,11 @@
    French tweet set, ingested through the real service into a throwaway SQLite database as
    mentions of the airline they address (the French ones, of a brand they never name), text only (their sentiment label is not passed, or it would filter them):
    incidents opened per 10,000 mentions. The goal is 0. For contrast, the negative tweets too.
-2. Abuse: crisis ships no moderation playbook, so the MLMA share is reported as not applicable.
+2. Abuse: the share of the items of the two moderation sets that the abusive_comments playbook's
+   detection matches (`Matcher.matching` on the text, that playbook alone): MLMA French and
+   English, toxic (every label but a single "normal", as its README says) beside "normal" (false
+   alarms; MLMA was collected with slur keywords, so its "normal" items carry them too); and the
+   Davidson set (English): hate, offensive, and "neither" (false alarms).
 3. Spikes: the hourly counts of derived_hourly_counts_utc.csv (non-positive tweets per airline,
    positives apart) through the spike rule with the default settings, with one day of warm-up
    since the file spans only 7.5 days: the hours at which a spike is raised.
@@ -26,6 +30,7 @@ from crisis.clock import VirtualClock
 from crisis.db import open_engine, transaction
 from crisis.incident.models import Incident
 from crisis.playbook.loader import list_playbooks, load_playbook
+from crisis.playbook.model import Playbook
 from crisis.settings import shipped_content
 from crisis.triage.match import Matcher
 from crisis.triage.readers import Mention
@@ -71,6 +76,29 @@ def incidents_opened(by_brand: dict[str, list[str]], playbooks: dict, matcher: M
     return opened, tally.matched, titles
 
 
+def abuse(playbook: Playbook) -> None:
+    """The share of each moderation set's items that the moderation playbook's detection matches."""
+    matcher = Matcher({playbook.id: playbook.detect})
+
+    def caught(texts: list[str]) -> str:
+        found = sum(1 for text in texts if matcher.matching(text))
+        return f"{found / len(texts):6.1%} of {len(texts):>6,}"
+
+    print(f"abuse caught by {playbook.id} (share of items matched):")
+    for lang in ("fr", "en"):
+        with (DATASETS / "mlma_hate_speech_fr_en" / f"{lang}_dataset.csv").open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        toxic = [r["tweet"] for r in rows if r["sentiment"] != "normal"]
+        normal = [r["tweet"] for r in rows if r["sentiment"] == "normal"]
+        print(f"  MLMA {lang}       toxic {caught(toxic)};  normal (false alarms) {caught(normal)}")
+    with (DATASETS / "davidson_hate_offensive" / "labeled_data.csv").open(encoding="utf-8") as f:
+        by_class: dict[str, list[str]] = defaultdict(list)
+        for r in csv.DictReader(f):
+            by_class[r["class"]].append(r["tweet"])
+    print(f"  Davidson en   hate {caught(by_class['0'])};  offensive {caught(by_class['1'])};  "
+          f"neither (false alarms) {caught(by_class['2'])}")
+
+
 def spikes() -> None:
     path = DATASETS / "twitter_us_airline_sentiment" / "derived_hourly_counts_utc.csv"
     series: dict[str, list[tuple[datetime, int, int]]] = defaultdict(list)
@@ -104,7 +132,7 @@ def main() -> None:
               f"= {opened / count * 10_000:.1f} per 10,000")
         for title in examples:
             print(f"    opened: {title[:110]}")
-    print("MLMA abuse caught: not applicable (crisis ships no moderation playbook)")
+    abuse(playbooks["abusive_comments"])
     spikes()
 
 

@@ -303,7 +303,7 @@ def test_templates_list_shows_variants_languages_and_channels(team, cli):
     out = cli("templates", "list", "--playbook", "defamatory_review").stdout
     assert "defamatory_review  review_reply           tripadvisor     fr  written for: google_reviews, tripadvisor, trustpilot, facebook" in out
     rows = json.loads(cli("templates", "list", "--json").stdout)
-    assert {r["playbook"] for r in rows} == {"activist_attack", "bad_buzz", "defamatory_review", "hijacked_account"}
+    assert {r["playbook"] for r in rows} >= {"activist_attack", "bad_buzz", "defamatory_review", "hijacked_account", "rumour", "data_leak", "abusive_comments"}
     assert {(r["name"], r["lang"]) for r in rows if r["playbook"] == "defamatory_review" and r["name"] == "right_of_reply"} == \
         {("right_of_reply", "fr"), ("right_of_reply", "en")}
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from crisis.cli import context
 from crisis.clock import VirtualClock
 from crisis.db import open_engine, transaction
 from crisis.triage.models import MentionMatch, MentionRow
@@ -49,9 +50,9 @@ def stored(database_url: str) -> tuple[int, int]:
 
 def test_the_sample_stream_opens_incidents_and_a_second_run_changes_nothing(workspace, cli, database_url):
     first = cli("ingest", str(SAMPLE), now=NOON).stdout
-    assert first.startswith("read 32, ingested 31, duplicates 1, rejected 0\n")
+    assert first.startswith("read 37, ingested 36, duplicates 1, rejected 0\n")
     incidents = {i["playbook"]: i for i in json.loads(cli("list", "--json").stdout)}
-    assert set(incidents) == {"hijacked_account", "bad_buzz", "defamatory_review"}
+    assert set(incidents) == {"hijacked_account", "bad_buzz", "defamatory_review", "abusive_comments"}
     assert incidents["hijacked_account"]["severity"] == "SEV1"  # the thread starts with a post of the brand's own account
     assert incidents["bad_buzz"]["severity"] == "SEV1"  # the press picked it up
     hijack = json.loads(cli("timeline", incidents["hijacked_account"]["ref"], "--json").stdout)
@@ -63,7 +64,7 @@ def test_the_sample_stream_opens_incidents_and_a_second_run_changes_nothing(work
     assert hijack[3]["data"]["why"] == "rule: own_account_post eq True → SEV1"
     before, rows = state(cli), stored(database_url)
     again = cli("ingest", str(SAMPLE), now="2026-11-20T13:00:00+00:00").stdout
-    assert again.startswith("read 32, ingested 0, duplicates 32, rejected 0\nmatched 0\nincidents opened 0\n")
+    assert again.startswith("read 37, ingested 0, duplicates 37, rejected 0\nmatched 0\nincidents opened 0\n")
     assert state(cli) == before and stored(database_url) == rows
 
 
@@ -184,19 +185,19 @@ def test_triage_explains_a_text(workspace, cli):
     assert cli("triage", "  ", code=2).stderr.startswith("Error: give the text of a mention to triage")
 
 
-def burst_stream(tmp_path: Path) -> tuple[Path, datetime]:
+def burst_stream(tmp_path: Path, text: str = "boycott #AcmeAd") -> tuple[Path, datetime]:
     """Nine days of the usual grumbling about an ad, then 30 mentions an hour for two hours from the instant returned."""
     start = datetime(2026, 11, 10, tzinfo=timezone.utc)
     lines, n = [], 0
     for hour in range(9 * 24):  # a week and more of the usual grumbling, one mention every two hours
         if hour % 2 == 0:
             n += 1
-            lines.append(mention(f"b{n}", f"boycott #AcmeAd {n}", start + timedelta(hours=hour)))
+            lines.append(mention(f"b{n}", f"{text} {n}", start + timedelta(hours=hour)))
     burst = start + timedelta(hours=9 * 24)
     for minute in range(0, 60, 2):  # then 30 in one hour, and 30 the next
         for hour in (0, 1):
             n += 1
-            lines.append(mention(f"b{n}", f"boycott #AcmeAd now {n}", burst + timedelta(hours=hour, minutes=minute)))
+            lines.append(mention(f"b{n}", f"{text} now {n}", burst + timedelta(hours=hour, minutes=minute)))
     path = tmp_path / "burst.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, burst
@@ -239,6 +240,34 @@ def test_tick_checks_spikes_too_and_what_triage_opens_or_raises_pages_the_on_cal
     assert len(raised) == 1 and raised[0]["actor"] == "triage" and raised[0]["data"]["to"] == "SEV2"
     assert any(e["kind"] == "paged" and e["data"]["cause"].startswith("severity rose to SEV2: volume spike") for e in events)
     assert "spike:" not in cli("tick", now=later).stdout  # that hour is judged once
+
+
+def test_lone_keywords_under_a_post_of_the_brands_own_account_are_about_the_brand(workspace, cli, tmp_path):
+    """Comments under the brand's post seldom name it: three lone keywords there within an hour open an incident."""
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    lines = [mention("post1", "Notre nouvelle campagne est en ligne !", at, own_account=True)]
+    lines += [mention(f"c{i}", text, at + timedelta(minutes=5 * i), in_reply_to="post1")
+              for i, text in enumerate(["scandale", "SCANDAAALE", "quel scandale"], 1)]
+    lines += [mention(f"d{i}", "scandale", at - timedelta(minutes=30 - 5 * i), in_reply_to="elsewhere") for i in range(1, 4)]
+    path = tmp_path / "comments.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = cli("ingest", str(path), now=NOON).stdout
+    assert "incidents opened 1: INC-0001" in out
+    [incident] = json.loads(cli("list", "--json").stdout)
+    attached = [m["mention"] for e in json.loads(cli("timeline", "INC-0001", "--json").stdout) if e["kind"] == "mentions_attached"
+                for m in e["data"]["mentions"]]
+    assert attached == ["x:c3"]  # the third under the post opens it; the three earlier ones elsewhere never name the brand
+
+
+def test_a_spike_of_lone_keywords_opens_an_incident_in_the_workspace_language(workspace, cli, tmp_path, monkeypatch):
+    """Without the brand's name a lone keyword opens nothing by itself, but its spike does."""
+    monkeypatch.setenv("CRISIS_LANG", "fr")
+    context.settings.cache_clear()
+    path, burst = burst_stream(tmp_path, text="boycott")
+    out = cli("ingest", str(path), now=(burst + timedelta(hours=2, minutes=5)).isoformat()).stdout
+    assert "incidents opened 1: INC-0001" in out and "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike" in out
+    [incident] = json.loads(cli("list", "--json").stdout)
+    assert incident["title"] == "Bad buzz: pic de volume (30 mentions dans l'heure)" and incident["severity"] == "SEV2"
 
 
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),

@@ -51,7 +51,7 @@ def test_the_offsets_point_back_into_the_original_text(text):
     ("your acount was hackd, dont click", "hijacked_account", "your account was hacked"),
     ("Faux aviss partout sur ce site", "defamatory_review", "faux avis"),
     ("SCANDAAAALE cette pub", "bad_buzz", "scandale"),
-    ("B0YC0TT them until they pull this ad", "bad_buzz", "boycott"),
+    ("B0YC0TT them until they stop", "bad_buzz", "boycott"),
     ("who aproved this?? disgraceful", "bad_buzz", "disgraceful"),
     ("worst hotle ever", "defamatory_review", "worst hotel ever"),
     ("c'est une arnaqe", "defamatory_review", "c'est une arnaque"),
@@ -141,6 +141,12 @@ def test_a_misspelling_that_is_no_word_still_matches():
 def test_folding_never_joins_words_across_whitespace(text):
     """The matcher folds each whitespace-separated piece on its own: the pieces must fold to the whole."""
     assert fold(text) == " ".join(piece for piece in map(fold, text.split()) if piece)
+
+
+def test_on_a_tie_the_longer_phrase_is_the_match():
+    """A one-word phrase waits for the brand and a volume; the phrase that contains it opens at once: it must win."""
+    matcher = Matcher({"leak": Detection({"en": ("ransomware", "ransomware attack")}, {}, 88)})
+    assert [m.phrase for m in matcher.matching("a ransomware attack on Acme")] == ["ransomware attack"]
 
 
 def test_a_matcher_with_its_own_phrases():

@@ -188,7 +188,8 @@ class Matcher:
             if scored is None:
                 continue
             key = (phrase.playbook_id, phrase.exclude)
-            if key not in best or scored[0] > best[key][0]:
+            # on a tie, the longer phrase: "ransomware attack" says more (and opens at once) than "ransomware"
+            if key not in best or (scored[0], len(phrase.tokens)) > (best[key][0], len(best[key][1].tokens)):
                 best[key] = (scored[0], phrase, scored[1], scored[2])
         verdicts = []
         if not any(not exclude for _, exclude in best):

@@ -87,6 +87,7 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
         return
     tally.matched += len(matched)
     desk = _Desk(session, clock, actor, playbooks, brand, tally, roster)
+    desk.own_posts = {(m.platform, m.id) for m in fresh if m.own_account}
     with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
         for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
             row = MentionRow(**_row(mention, brand, now))
@@ -137,6 +138,7 @@ class _Desk:
                  roster: Roster | None):
         self.session, self.clock, self.actor, self.playbooks, self.brand, self.tally = session, clock, actor, playbooks, brand, tally
         self.roster = roster
+        self.own_posts: set[tuple[str, str]] = set()  # this batch's posts by the brand's own account, not flushed yet
         self.open: dict[str, list[Incident]] = {}
         self.recent: dict[int, list[str]] = {}
         self.joined: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -187,11 +189,12 @@ class _Desk:
                                          "score": round(verdict.match.score, 1), "excerpt": verdict.match.excerpt[:120], "why": why})
 
     def _may_open(self, mention: Mention, verdict: Verdict, folded: str) -> bool:
-        """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name, and only
-        once KEYWORD_VOLUME such mentions of the playbook arrived within an hour: one angry word is not a crisis."""
+        """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name or under a
+        post of its own account, and only once KEYWORD_VOLUME such mentions of the playbook arrived within an hour:
+        one angry word is not a crisis."""
         if len(fold(verdict.match.phrase).split()) > 1:
             return True
-        if self.brand and fold(self.brand).replace(" ", "") not in folded.replace(" ", ""):
+        if self.brand and fold(self.brand).replace(" ", "") not in folded.replace(" ", "") and not self._under_own_post(mention):
             return False
         recent = self.weak.setdefault(verdict.playbook_id, [])
         recent.append(mention.created_at)
@@ -200,6 +203,13 @@ class _Desk:
             MentionMatch.playbook_id == verdict.playbook_id, self._brand_is(MentionMatch.brand), MentionMatch.incident_id.is_(None),
             MentionMatch.created_at > since, MentionMatch.created_at <= mention.created_at))
         return (stored or 0) + sum(1 for at in recent if since < at <= mention.created_at) >= KEYWORD_VOLUME
+
+    def _under_own_post(self, mention: Mention) -> bool:
+        """Whether the mention answers, or sits in the thread of, a post of the brand's own account: it is about the brand."""
+        root = mention.thread_id or mention.in_reply_to
+        if root is None:
+            return False
+        return (mention.platform, root) in self.own_posts or _thread_started_by_own_account(self.session, [mention])
 
     def _brand_is(self, column):
         return column.is_(None) if self.brand is None else column == self.brand
