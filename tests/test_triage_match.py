@@ -131,6 +131,12 @@ def test_an_ordinary_sentence_one_letter_away_from_a_phrase_is_not_a_typo(text):
     assert MATCHER.matching(text) == []
 
 
+def test_a_plural_or_feminine_form_is_the_same_word():
+    """The ordinary-word rule spares inflections: "débile mentale" is "débile mental", "reviews" is "review"."""
+    assert {m.phrase for m in MATCHER.matching("toi tu es un débile mentale")} == {"débile mental"}
+    assert {m.phrase for m in MATCHER.matching("so many fake reviews on this page")} == {"fake review"}
+
+
 def test_a_misspelling_that_is_no_word_still_matches():
     """The rule spares real typos: "vooleurs" and "valeurz" are nobody's words."""
     assert {m.phrase for m in MATCHER.matching("des vooleurs, ces gens")} == {"des voleurs"}

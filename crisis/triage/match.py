@@ -25,6 +25,7 @@ my n ne no not of on or our ours pas qu que qui s sa se ses son sur t the their 
 us vos votre vous was we were what who you your ce ca cet cette ils elle elles il je j y on avec pour par
 """.split())
 _CACHE_LIMIT = 200_000
+INFLECTIONS = frozenset({"s", "e", "es", "x"})  # French and English plural and feminine endings
 _NUMBER: tuple[int, tuple[tuple[int, int, str], ...]] = (1, ())
 
 
@@ -134,7 +135,8 @@ class Matcher:
             for variant in _deletions(token, min(1, _depth(token))):
                 keys.update(self._near.get(variant, ()))
             if keys - {token} and _is_word(token):
-                keys &= {token}  # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs")
+                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
+                keys = {key for key in keys if key == token or _inflected(token, key)}
             found = tuple(sorted({hit for key in keys for hit in self._by_token[key]}))
             _remember(self._tokens, token, found)
         return found
@@ -209,6 +211,12 @@ class Matcher:
 
 def _is_word(token: str) -> bool:
     return token in STOPWORDS or token in common_words()
+
+
+def _inflected(word: str, key: str) -> bool:
+    """Whether two words differ by a plural or feminine ending only ("mentale" and "mental", "scams" and "scam")."""
+    short, long = sorted((word, key), key=len)
+    return long.startswith(short) and long[len(short):] in INFLECTIONS
 
 
 def _remember(cache: dict, key: str, value) -> None:
