@@ -125,6 +125,7 @@ def test_the_index_finds_every_typo_that_full_scoring_would(phrase, kind, at, be
     "La réponse sera écologie = environnement + social. Donc faux mais bon",  # "faux avis"
     "Will I ever again find a seat this comfy?",  # "never again"
     "vuelos24 sells too cheap, are they legit or is it a scam?",  # a question, not an accusation
+    "Flying into Boston tonight, thanks for the upgrade",  # "into" is not "intox" (an x is no English plural)
 ])
 def test_an_ordinary_sentence_one_letter_away_from_a_phrase_is_not_a_typo(text):
     """Real praise and neutral tweets that came within a letter of a phrase: an ordinary word is never a typo of another."""

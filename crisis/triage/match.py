@@ -25,7 +25,7 @@ my n ne no not of on or our ours pas qu que qui s sa se ses son sur t the their 
 us vos votre vous was we were what who you your ce ca cet cette ils elle elles il je j y on avec pour par
 """.split())
 _CACHE_LIMIT = 200_000
-INFLECTIONS = frozenset({"s", "e", "es", "x"})  # French and English plural and feminine endings
+INFLECTIONS = frozenset({"s", "e", "es"})  # French and English plural and feminine endings
 _NUMBER: tuple[int, tuple[tuple[int, int, str], ...]] = (1, ())
 
 
@@ -216,7 +216,7 @@ def _is_word(token: str) -> bool:
 def _inflected(word: str, key: str) -> bool:
     """Whether two words differ by a plural or feminine ending only ("mentale" and "mental", "scams" and "scam")."""
     short, long = sorted((word, key), key=len)
-    return long.startswith(short) and long[len(short):] in INFLECTIONS
+    return len(short) >= 4 and long.startswith(short) and long[len(short):] in INFLECTIONS
 
 
 def _remember(cache: dict, key: str, value) -> None:
