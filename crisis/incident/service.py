@@ -257,13 +257,17 @@ def record_signals(session: Session, clock: Clock, actor: str, ref: str, signals
     previous = {key: incident.signals.get(key) for key in changed}
     incident.signals = {**incident.signals, **changed}  # a new dict: the JSON column sees the change
     append_event(session, incident, now, actor, "signals_recorded", {"signals": changed, "previous": previous, "why": why})
-    playbook = pinned_playbook(session, incident)
+    _reassess(session, now, actor, incident, pinned_playbook(session, incident), roster)
+    return incident
+
+
+def _reassess(session: Session, now: datetime, actor: str, incident: Incident, playbook: Playbook, roster: Roster | None) -> None:
+    """Re-run the severity rules on what is known now: a rise changes the severity, escalates and pages; never lowers it."""
     values = situation(incident, playbook).values()
     assessed = playbook.evaluate_severity(values)
     if severity_rank(assessed) < severity_rank(incident.severity):
         _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, values, assessed))
         _page(session, now, incident, roster, f"severity rose to {assessed}")
-    return incident
 
 
 def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str, *, roster: Roster | None = None) -> Incident:
@@ -291,11 +295,7 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     if playbook.limitation and fact_id == playbook.limitation.from_fact:
         limit = deadlines.arm_limitation(incident, playbook, value, now)
         append_event(session, incident, now, actor, "deadline_armed", {"deadlines_armed": _describe([limit])})  # type: ignore[list-item]
-    values = situation(incident, playbook).values()
-    assessed = playbook.evaluate_severity(values)
-    if severity_rank(assessed) < severity_rank(incident.severity):
-        _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, values, assessed))
-        _page(session, now, incident, roster, f"severity rose to {assessed}")
+    _reassess(session, now, actor, incident, playbook, roster)
     return incident
 
 
