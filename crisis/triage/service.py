@@ -86,8 +86,7 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     if not matched:
         return
     tally.matched += len(matched)
-    desk = _Desk(session, clock, actor, playbooks, brand, tally, roster)
-    desk.own_posts = {(m.platform, m.id) for m in fresh if m.own_account}
+    desk = _Desk(session, clock, actor, playbooks, brand, tally, roster, own_posts={(m.platform, m.id) for m in fresh if m.own_account})
     with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
         for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
             row = MentionRow(**_row(mention, brand, now))
@@ -135,10 +134,10 @@ class _Desk:
     """One batch's work on incidents: which incident each matching mention joins, then the new signals."""
 
     def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally,
-                 roster: Roster | None):
+                 roster: Roster | None, *, own_posts: set[tuple[str, str]]):
         self.session, self.clock, self.actor, self.playbooks, self.brand, self.tally = session, clock, actor, playbooks, brand, tally
         self.roster = roster
-        self.own_posts: set[tuple[str, str]] = set()  # this batch's posts by the brand's own account, not flushed yet
+        self.own_posts = own_posts  # this batch's posts by the brand's own account, not flushed yet
         self.open: dict[str, list[Incident]] = {}
         self.recent: dict[int, list[str]] = {}
         self.joined: dict[int, list[dict[str, Any]]] = defaultdict(list)
