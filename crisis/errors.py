@@ -7,7 +7,8 @@
     ├── ContentError (ValueError)   exit 5, a playbook, template or input file is invalid
     ├── StorageError                exit 6, the database cannot be reached, is locked or too old
     │   └── ConflictError           exit 7, someone else changed the incident meanwhile
-    └── TamperedError               exit 8, the timeline's hash chain does not verify
+    ├── TamperedError               exit 8, the timeline's hash chain does not verify
+    └── InterruptedRun              exit 130, a long run stopped by the user (Ctrl-C); what it committed stays
 
 Catch `CrisisError` at an entry point; everything else is a bug and keeps its traceback.
 """
@@ -60,3 +61,9 @@ class ConflictError(StorageError):
 
 class TamperedError(CrisisError):
     exit_code = 8
+
+
+class InterruptedRun(CrisisError):
+    """A long run (an ingest) stopped by the user: the message says what was kept, the hint how to finish."""
+
+    exit_code = 130

@@ -344,3 +344,36 @@ def test_a_run_killed_mid_file_and_run_again_stores_everything_exactly_once(work
     attached = [m["mention"] for e in events if e["kind"] == "mentions_attached" for m in e["data"]["mentions"]]
     assert len(attached) == len(set(attached)) == matching
     assert "ok" in cli("audit", "verify").stdout.lower()
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the console script is installed by `pip install -e .`")
+def test_ctrl_c_in_the_middle_says_what_is_kept_and_the_same_command_finishes(workspace, cli, database_url, tmp_path):
+    """SIGINT (Ctrl-C) mid-file: exit 130, the committed batches named, no traceback; running it again completes it."""
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    path = tmp_path / "big.jsonl"
+    total = 30_000
+    path.write_text("".join(mention(f"m{i}", f"just a regular message number {i}", start + timedelta(seconds=i)) + "\n"
+                            for i in range(total)), encoding="utf-8")
+    env = {**os.environ, "CRISIS_NOW": "2026-11-21T12:00:00+00:00"}
+    cli("list")  # the schema exists before the race begins
+    watcher = open_engine(database_url, migrate=False)
+    process = subprocess.Popen([str(SCRIPT), "ingest", str(path), "--batch", "1000"], cwd=workspace, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+        with transaction(watcher) as session:
+            if session.scalar(select(func.count()).select_from(MentionRow)) >= 3_000:
+                break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    watcher.dispose()
+    kept = stored(database_url)[0]
+    assert process.returncode == 130 and out == "" and "Traceback" not in err, err
+    assert err.startswith("Error: interrupted after ") and f": {kept:,} new mention(s) are stored" in err
+    assert "Hint: run the same command again to finish: what is already in is skipped" in err
+    assert 0 < kept < total
+    rerun = subprocess.run([str(SCRIPT), "ingest", str(path), "--batch", "1000"], cwd=workspace, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and f"duplicates {kept:,}" in rerun.stdout
+    assert stored(database_url)[0] == total

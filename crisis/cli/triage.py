@@ -13,7 +13,7 @@ import typer
 
 from crisis.cli import context
 from crisis.cli.params import Json
-from crisis.errors import ContentError, UsageError
+from crisis.errors import ContentError, InterruptedRun, UsageError
 
 BATCH = 5000  # mentions per transaction: a killed run redoes at most this many
 SHOWN_REJECTS = 50
@@ -111,21 +111,28 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
             with context.unit_of_work() as session:
                 ingest_batch(session, clock, "triage", pending, matcher=matcher, playbooks=playbooks, brand=brand, tally=tally,
                              roster=roster)
+            committed[0] = tally.ingested
         pending.clear()
 
-    with _progress(streams) as advance:
-        for stream in streams:
-            for record in stream:
-                tally.read += 1
-                if isinstance(record, Reject):
-                    bad.append(record)
-                    continue
-                pending.append(record)
-                if len(pending) >= batch:
-                    flush()
-                    advance(stream)
-            flush()
-            advance(stream)
+    committed = [0]  # new mentions in the batches committed so far
+    try:
+        with _progress(streams) as advance:
+            for stream in streams:
+                for record in stream:
+                    tally.read += 1
+                    if isinstance(record, Reject):
+                        bad.append(record)
+                        continue
+                    pending.append(record)
+                    if len(pending) >= batch:
+                        flush()
+                        advance(stream)
+                flush()
+                advance(stream)
+    except KeyboardInterrupt:
+        raise InterruptedRun(f"interrupted after {tally.read:,} record(s) read: {committed[0]:,} new mention(s) are stored, in the "
+                             "batches committed so far; the batch in progress was rolled back",
+                             hint="run the same command again to finish: what is already in is skipped") from None
     if not dry_run:
         from crisis.triage.service import check_spikes
 
