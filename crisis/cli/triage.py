@@ -99,7 +99,10 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
 
     pending: list[Mention] = []
 
+    committed = 0  # new mentions in the batches committed so far
+
     def flush() -> None:
+        nonlocal committed
         if not pending:
             return
         if dry_run:
@@ -111,10 +114,9 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
             with context.unit_of_work() as session:
                 ingest_batch(session, clock, "triage", pending, matcher=matcher, playbooks=playbooks, brand=brand, tally=tally,
                              roster=roster)
-            committed[0] = tally.ingested
+            committed = tally.ingested
         pending.clear()
 
-    committed = [0]  # new mentions in the batches committed so far
     try:
         with _progress(streams) as advance:
             for stream in streams:
@@ -130,7 +132,7 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
                 flush()
                 advance(stream)
     except KeyboardInterrupt:
-        raise InterruptedRun(f"interrupted after {tally.read:,} record(s) read: {committed[0]:,} new mention(s) are stored, in the "
+        raise InterruptedRun(f"interrupted after {tally.read:,} record(s) read: {committed:,} new mention(s) are stored, in the "
                              "batches committed so far; the batch in progress was rolled back",
                              hint="run the same command again to finish: what is already in is skipped") from None
     if not dry_run:

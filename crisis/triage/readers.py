@@ -295,7 +295,7 @@ def _read_csv(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mentio
 
 def _validated(record: dict[str, Any], label: str, line: int, raw: str, columns: Columns) -> Mention | Reject:
     try:
-        return Mention(source=label, line=line, **_fields(columns.apply(record) if columns is not PLAIN else record))
+        return Mention(source=label, line=line, **_fields(columns.apply(record)))
     except _Bad as bad:
         return Reject(label, line, columns.named(bad.field), bad.problem, raw)
 
