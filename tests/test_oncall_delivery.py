@@ -74,9 +74,9 @@ def test_a_publication_queued_by_another_part_goes_through_the_same_outbox(datab
     """`enqueue(channel="webhook", target=URL)` then `deliver`: the payload is posted as given, with its key."""
     from crisis.clock import VirtualClock
     from crisis.db import open_engine, transaction
-    from crisis.oncall.notifiers import WebhookNotifier
-    from crisis.oncall.outbox import enqueue
-    from crisis.oncall.service import deliver
+    from crisis.outbox.notifiers import WebhookNotifier
+    from crisis.outbox.queue import enqueue
+    from crisis.outbox.delivery import deliver
 
     webhook.start()
     clock, engine = VirtualClock(datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)), open_engine(database_url)

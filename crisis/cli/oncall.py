@@ -132,7 +132,7 @@ def outbox(status: Annotated[str | None, typer.Option("--status", help="pending,
     """
     from crisis.cli.views import notification_dict
     from crisis.incident.service import get_incident
-    from crisis.oncall.outbox import STATUSES, list_notifications
+    from crisis.outbox.queue import STATUSES, list_notifications
 
     if status is not None and status not in STATUSES:
         raise UsageError(f"--status {status!r}: expected one of {', '.join(STATUSES)}")

@@ -35,10 +35,11 @@ def run_tick(clock) -> None:
     """One tick at `clock`'s instant: deadlines and escalations in one transaction, then delivery in another,
     so that a page written now is sent now and a peer that is down never undoes the escalation."""
     from crisis.incident.service import tick as breach_deadlines
-    from crisis.oncall import outbox
-    from crisis.oncall.backoff import Backoff
-    from crisis.oncall.notifiers import notifiers_from_env
-    from crisis.oncall.service import deliver, escalate_pagings
+    from crisis.outbox import queue as outbox
+    from crisis.outbox.backoff import Backoff
+    from crisis.outbox.notifiers import notifiers_from_env
+    from crisis.oncall.service import escalate_pagings
+    from crisis.outbox.delivery import deliver
 
     roster = context.roster()
     with context.unit_of_work() as session:

@@ -49,7 +49,7 @@ def incident_detail(session, incident, now: datetime, *, events: int = 8) -> dic
 
 
 def _notifications(session, incident) -> dict[str, Any]:
-    from crisis.oncall.outbox import list_notifications
+    from crisis.outbox.queue import list_notifications
 
     rows = list_notifications(session, incident_id=incident.id)
     return {"pending": sum(n.status == "pending" for n in rows), "sent": sum(n.status == "sent" for n in rows),

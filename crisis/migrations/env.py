@@ -5,6 +5,7 @@ from alembic import context
 from crisis.db import Base
 from crisis.incident import models  # noqa: F401  (each import registers its tables on Base.metadata)
 from crisis.oncall import models as oncall_models  # noqa: F401
+from crisis.outbox import models as outbox_models  # noqa: F401
 from crisis.triage import models as triage_models  # noqa: F401
 from crisis.replies import models as replies_models  # noqa: F401
 

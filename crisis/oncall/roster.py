@@ -29,7 +29,7 @@ import yaml
 
 from crisis.errors import ContentError
 from crisis.yamlfile import load_yaml
-from crisis.oncall.backoff import Backoff
+from crisis.outbox.backoff import Backoff
 from crisis.oncall.policy import TARGET_KINDS, EscalationPolicy, Level, Route, Target
 from crisis.oncall.rotations import LENGTHS, Override, Rotation
 from crisis.playbook.durations import parse_duration

@@ -21,7 +21,7 @@ from crisis.incident.deadlines import FINAL_STATES, armed
 from crisis.incident.models import Incident
 from crisis.incident.service import get_incident, pinned_playbook
 from crisis.incident.timeline import append_event
-from crisis.oncall.outbox import enqueue
+from crisis.outbox.queue import enqueue
 from crisis.oncall.roster import Roster
 from crisis.playbook.model import Approval, Playbook, Step, severity_rank
 from crisis.replies.channels import CHANNELS, breaches, find_channel

@@ -2,7 +2,7 @@
 
 `enqueue` writes one (the same idempotency key queued twice is the same message); `due` reads
 the pending ones whose next attempt has come, locking them on PostgreSQL so that two deliverers
-never send the same row at once; delivery itself is `crisis.oncall.service.deliver`.
+never send the same row at once; delivery itself is `crisis.outbox.delivery.deliver`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crisis.oncall.models import Notification
+from crisis.outbox.models import Notification
 
 CHANNELS = ("console", "smtp", "webhook")
 STATUSES = ("pending", "sent", "failed")

@@ -1,0 +1,1 @@
+"""The one outbox: messages written with their cause, delivered and retried by notifiers (console, SMTP, webhook)."""
