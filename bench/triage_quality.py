@@ -33,6 +33,7 @@ from crisis.playbook.loader import list_playbooks, load_playbook
 from crisis.playbook.model import Playbook
 from crisis.settings import shipped_content
 from crisis.triage.match import Matcher
+from crisis.triage.mention import Scope
 from crisis.triage.readers import Mention
 from crisis.triage.service import Tally, ingest_batch
 from crisis.triage.spikes import SpikeRule, scan
@@ -68,7 +69,7 @@ def incidents_opened(by_brand: dict[str, list[str]], playbooks: dict, matcher: M
         for start in range(0, len(mentions), 5000):
             with transaction(engine) as session:
                 ingest_batch(session, clock, "triage", mentions[start:start + 5000], matcher=matcher, playbooks=playbooks,
-                             brand=brand, tally=tally)
+                             scope=Scope(brand=brand), tally=tally)
     with transaction(engine) as session:
         opened = session.scalar(select(func.count()).select_from(Incident))
         titles = list(session.scalars(select(Incident.title).limit(3)))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crisis.playbook.check import check_playbook
-from crisis.playbook.graph import mermaid
+from crisis.lint.playbook import check_playbook
+from crisis.lint.graph import mermaid
 from crisis.playbook.loader import list_playbooks, load_playbook
 
 ROOT = Path(__file__).resolve().parent.parent

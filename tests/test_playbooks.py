@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crisis.errors import ContentError
-from crisis.playbook.check import check_playbook
+from crisis.lint.playbook import check_playbook
 from crisis.playbook.loader import load_playbook
 
 DATA = Path(__file__).parent / "data" / "playbooks"

@@ -21,6 +21,7 @@ from crisis.cli import context
 from crisis.clock import VirtualClock
 from crisis.db import open_engine, transaction
 from crisis.triage.models import MentionMatch, MentionRow
+from crisis.triage.mention import Scope
 from crisis.triage.readers import Mention
 from tests.test_oncall_roster import install_roster
 
@@ -292,7 +293,7 @@ def test_dedup_does_not_depend_on_order_or_batches(fast_tmp, order, batch):
     tally = Tally()
     for start in range(0, len(mentions), batch):
         with transaction(engine) as session:
-            ingest_batch(session, clock, "triage", mentions[start:start + batch], matcher=matcher, playbooks=playbooks, brand="Acme", tally=tally)
+            ingest_batch(session, clock, "triage", mentions[start:start + batch], matcher=matcher, playbooks=playbooks, scope=Scope(brand="Acme"), tally=tally)
     with transaction(engine) as session:
         rows = sorted(session.execute(select(MentionRow.platform, MentionRow.source_id, MentionRow.text)).all())
         matches = sorted(session.execute(select(MentionMatch.playbook_id, MentionMatch.phrase)).all())

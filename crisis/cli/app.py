@@ -12,11 +12,15 @@ from crisis.errors import CrisisError, RefusedError
 
 class _Group(TyperGroup):
     def invoke(self, ctx):
+        from crisis.cli import context
+
         try:
             return super().invoke(ctx)
         except CrisisError as exc:
             report(exc)
             raise typer.Exit(exc.exit_code) from None
+        finally:
+            context.end_command()
 
 
 def report(exc: CrisisError) -> None:

@@ -1,4 +1,4 @@
-"""What every command needs: settings, the database, the clock, the actor."""
+"""What every command needs, from one `Runtime` per command: settings, the database, the clock, the roster, the actor."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from crisis.clock import Clock, SystemClock, VirtualClock
 from crisis.errors import UsageError
+from crisis.runtime import Runtime
 from crisis.settings import Settings, load_settings
 
 
@@ -19,7 +20,8 @@ def settings() -> Settings:
     return load_settings()
 
 
-_ENGINES: dict[tuple[str, int], Any] = {}  # sqlalchemy Engines, imported lazily
+_ENGINES: dict[tuple[str, int], Any] = {}  # sqlalchemy Engines, kept for the process (tests run many commands)
+_CURRENT: list[Runtime] = []  # the running command's runtime
 
 
 def _engine(url: str, lock_timeout_ms: int):
@@ -30,24 +32,43 @@ def _engine(url: str, lock_timeout_ms: int):
     return _ENGINES[url, lock_timeout_ms]
 
 
+def runtime() -> Runtime:
+    """The running command's runtime, built on first use from the workspace, CRISIS_NOW and the environment."""
+    if not _CURRENT:
+        import typer
+
+        s = settings()
+        _CURRENT.append(Runtime(s, _clock_from_env(), engine=lambda: _engine(s.database_url, s.lock_timeout_ms),
+                                write=lambda text: typer.echo(text, nl=False)))
+    return _CURRENT[0]
+
+
+def end_command() -> None:
+    """Forget the command's runtime: the next command reads the roster and the clock afresh."""
+    _CURRENT.clear()
+
+
 def reset() -> None:
     """Forget the settings and close the engines (a long-lived process or a test between workspaces)."""
     settings.cache_clear()
+    end_command()
     while _ENGINES:
         _ENGINES.popitem()[1].dispose()
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Any]:
-    """The command's one transaction: committed if the command succeeds, rolled back otherwise."""
-    from crisis.db import transaction
-
-    with transaction(_engine(settings().database_url, settings().lock_timeout_ms)) as session:
+    """The command's one transaction: committed (after paging what it announced) if the command succeeds, rolled back otherwise."""
+    with runtime().unit_of_work() as session:
         yield session
 
 
 def clock() -> Clock:
-    """The wall clock, or the instant in CRISIS_NOW (for rehearsals and reproducible runs)."""
+    """The command's clock: the wall clock, or the instant in CRISIS_NOW (for rehearsals and reproducible runs)."""
+    return runtime().clock
+
+
+def _clock_from_env() -> Clock:
     fixed = os.environ.get("CRISIS_NOW")
     return VirtualClock(parse_instant(fixed, "CRISIS_NOW")) if fixed else SystemClock()
 
@@ -72,32 +93,18 @@ def actor(given: str | None) -> str:
 def roster():
     """The workspace's on-call roster (`oncall.yaml`), or None without one: then anyone may act and
     nobody is paged. Raises ContentError naming the entry and key of a bad roster."""
-    from crisis.oncall.roster import ROSTER_FILE, load_roster
-
-    workspace = settings().workspace
-    return load_roster(workspace / ROSTER_FILE) if workspace is not None else None
+    return runtime().roster
 
 
 def playbook(playbook_id: str):
-    from crisis.playbook.loader import find_playbook_path, load_playbook
-
-    return load_playbook(find_playbook_path(settings().playbooks_dir, playbook_id))
+    return runtime().playbook(playbook_id)
 
 
 def playbooks() -> dict[str, Any]:
     """Every playbook of the workspace (or the shipped ones), by id. Raises ContentError naming the file and line."""
-    from crisis.playbook.loader import list_playbooks, load_playbook
-
-    return {pb.id: pb for pb in (load_playbook(path) for path in list_playbooks(settings().playbooks_dir))}
+    return runtime().playbooks
 
 
 def spike_rule():
     """The spike detector's settings: `[triage.spikes]` in crisis.toml, else the defaults. Raises ContentError."""
-    from crisis.settings import WORKSPACE_FILE, _read_toml
-    from crisis.triage.spikes import SpikeRule, spike_rule as parse_rule
-
-    workspace = settings().workspace
-    if workspace is None:
-        return SpikeRule()
-    table = _read_toml(workspace / WORKSPACE_FILE).get("triage", {}).get("spikes", {})
-    return parse_rule(table, f"{workspace / WORKSPACE_FILE}: triage.spikes")
+    return runtime().spike_rule

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from crisis.cli import context
-from crisis.errors import RefusedError
+from crisis.errors import RefusedError, UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -25,24 +25,30 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
 
     Example: crisis demo
     """
+    from dataclasses import replace
+
     from crisis.clock import SystemClock, VirtualClock
-    from crisis.db import open_engine, transaction
     from crisis.incident import service
     from crisis.incident.rules import FollowUp
     from crisis.incident.timeline import verify_chain
+    from crisis.runtime import Runtime
+    from crisis.scheduler import tick
 
+    if keep is not None and keep.exists():
+        raise UsageError(f"{keep} already exists: the demo starts from an empty database", hint="name a new file with --keep, or delete it")
     folder = Path(tempfile.mkdtemp(prefix="crisis-demo-")) if keep is None else keep.parent
     db = keep or folder / "demo.db"
-    engine = open_engine(f"sqlite:///{db}")
-    clock = VirtualClock(SystemClock().now().replace(second=0, microsecond=0))
-    playbook = context.playbook("hijacked_account")
+    settings = replace(context.settings(), database_url=f"sqlite:///{db}")
+    runtime = Runtime(settings, VirtualClock(SystemClock().now().replace(second=0, microsecond=0)), roster=None)
+    clock = runtime.clock
+    playbook = runtime.playbook("hijacked_account")
     ref = "INC-0001"
 
     def step(minutes: int, command: str, action) -> None:
         clock.advance(timedelta(minutes=minutes))
         typer.echo(f"{clock.now():%a %H:%M}  $ crisis {command}")
         try:
-            with transaction(engine) as session:
+            with runtime.unit_of_work() as session:
                 typer.echo(f"        {action(session) or 'ok'}".replace("\n", "\n        "))
         except RefusedError as exc:
             typer.echo(f"        {exc.message}".replace("\n", "\n        "))
@@ -55,15 +61,16 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
     step(0, 'open -p hijacked_account -t "Our Instagram posts a crypto scam" --as ana',
          lambda s: (service.open_incident(s, clock, "ana", playbook, title="Our Instagram posts a crypto scam",
                                           channel="instagram", brand="Acme", lang="en"), state(s))[1])
-    step(20, "tick   # nobody acknowledged within the 15 minutes a SEV2 hijack allows",
-         lambda s: "; ".join(f"{b.deadline} breached, escalated to {b.escalated_to}" for b in service.tick(s, clock)))
+    clock.advance(timedelta(minutes=20))
+    typer.echo(f"{clock.now():%a %H:%M}  $ crisis tick   # nobody acknowledged within the 15 minutes a SEV2 hijack allows")
+    typer.echo("        " + "; ".join(f"{b.deadline} breached, escalated to {b.escalated_to}" for b in tick(runtime).breaches))
     step(2, f"ack {ref} --as ana", lambda s: (service.fire(s, clock, "ana", ref, "acknowledge"), state(s))[1])
     step(1, f"respond {ref}", lambda s: service.fire(s, clock, "ana", ref, "respond"))
     for key, value in (("platform", "instagram"), ("attacker_posted", "yes"), ("still_locked_out", "no")):
         step(1, f"fact {ref} {key} {value}", lambda s, k=key, v=value: (service.set_fact(s, clock, "ana", ref, k, v), state(s))[1])
     step(1, f"respond {ref}", lambda s: (service.fire(s, clock, "ana", ref, "respond"), state(s))[1])
     step(1, f"next {ref}   # before the containment checklist is done", lambda s: service.fire(s, clock, "ana", ref, "next"))
-    with transaction(engine) as session:
+    with runtime.unit_of_work() as session:
         incident = service.get_incident(session, ref)
         steps = service.pinned_playbook(session, incident).steps
     for number, pb_step in enumerate(steps):
@@ -72,7 +79,7 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
         if pb_step.requires_facts:
             step(1, f"fact {ref} payment_or_ads_at_risk no", lambda s: service.set_fact(s, clock, "ana", ref, "payment_or_ads_at_risk", "no") and None)
         if pb_step.reply:
-            _statement(step, clock, ref, pb_step.reply)
+            _statement(step, runtime, ref, pb_step.reply)
         verb = "next" if number < len(steps) - 1 else "stabilize"
         step(1, f"{verb} {ref}", lambda s, v=verb: (service.fire(s, clock, "ana", ref, v), state(s))[1])
     step(24 * 60, f"resolve {ref}", lambda s: (service.fire(s, clock, "ana", ref, "resolve"), state(s))[1])
@@ -85,17 +92,19 @@ def demo(keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo
     step(1, f"close {ref}", lambda s: (service.fire(s, clock, "ana", ref, "close"), state(s))[1])
     step(0, "audit verify", lambda s: str(verify_chain(s, service.get_incident(s, ref)) or
                                           f"ok: {service.get_incident(s, ref).event_count} events, hash chain intact"))
-    typer.echo(f"\nTry it yourself: crisis init my-workspace && cd my-workspace && crisis playbook list")
+    runtime.close()
+    typer.echo("\nTry it yourself: crisis init my-workspace && cd my-workspace && crisis playbook list")
 
 
-def _statement(step, clock, ref: str, name: str) -> None:
+def _statement(step, runtime, ref: str, name: str) -> None:
     """The statement a step requires: drafted by ana, refused to its own author, approved by bea, published."""
     from crisis.replies import service as replies
 
     values = {"next_update_at": "3 pm", "contact": "care@acme.example"}
+    clock = runtime.clock
 
     def draft(session) -> str:
-        preview = replies.preview_reply(session, ref, templates_dir=context.settings().templates_dir, values=values, responder="Ana")
+        preview = replies.preview_reply(session, ref, templates_dir=runtime.settings.templates_dir, values=values, responder="Ana")
         reply = replies.draft_reply(session, clock, "ana", ref, preview, contact=values["contact"], responder="Ana")
         return f"{reply.label} drafted for {reply.channel}:\n" + "\n".join(f"  | {line}" for line in reply.text.splitlines())
 

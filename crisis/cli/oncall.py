@@ -157,7 +157,7 @@ def ack(ref: Ref, as_: Actor = None) -> None:
 
     Example: crisis oncall ack INC-0001 --as ana
     """
-    from crisis.incident.service import acknowledge_page
+    from crisis.oncall.service import acknowledge_page
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
@@ -174,12 +174,14 @@ def watch(interval: Annotated[float, typer.Option("--interval", min=0.0, help="S
     """
     import time
 
-    from crisis.cli.tick import run_tick
+    from crisis.cli.tick import print_report
+    from crisis.scheduler import tick
 
     done = 0
     try:
         while count is None or done < count:
-            run_tick(context.clock())
+            context.end_command()  # each tick reads the roster and the clock afresh
+            print_report(tick(context.runtime()))
             done += 1
             if count is None or done < count:
                 time.sleep(interval)

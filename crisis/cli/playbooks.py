@@ -88,7 +88,7 @@ def check(playbook: Annotated[str | None, typer.Argument(metavar="[PLAYBOOK]", h
 
     Example: crisis playbook check bad_buzz
     """
-    from crisis.playbook.check import check_playbook
+    from crisis.lint.playbook import check_playbook
     from crisis.playbook.loader import find_playbook_path, list_playbooks, load_playbook
 
     settings = context.settings()
@@ -100,10 +100,6 @@ def check(playbook: Annotated[str | None, typer.Argument(metavar="[PLAYBOOK]", h
         try:
             loaded = load_playbook(path)
             findings = check_playbook(loaded, settings.templates_dir)
-            if not any(f.level == "error" and "does not exist" in f.message for f in findings):
-                from crisis.replies.render import check_replies
-
-                findings += check_replies(loaded, settings.templates_dir)
         except ContentError as exc:
             typer.echo(exc.message)
             errors += 1
@@ -123,6 +119,6 @@ def graph(playbook: PlaybookId) -> None:
 
     Example: crisis playbook graph bad_buzz > bad_buzz.mmd
     """
-    from crisis.playbook.graph import mermaid
+    from crisis.lint.graph import mermaid
 
     typer.echo(mermaid(context.playbook(playbook), context.settings().lang), nl=False)

@@ -7,7 +7,6 @@ import os
 import shlex
 import subprocess
 import tempfile
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,27 +14,12 @@ import typer
 
 from crisis.cli import context
 from crisis.cli.params import Actor, Json, Ref
-from crisis.errors import ContentError, RefusedError, UsageError
+from crisis.errors import RefusedError, UsageError
 
 app = typer.Typer(help="Draft, approve and publish an incident's statements and notices.", no_args_is_help=True)
 templates_app = typer.Typer(help="The reply templates of the workspace.", no_args_is_help=True)
 
 ReplyId = Annotated[str, typer.Argument(metavar="ID", help="Reply id within the incident, e.g. R1 or 1.", show_default=False)]
-
-
-def _replies_config() -> dict[str, Any]:
-    """The [replies] section of crisis.toml: contact (the brand's address for private follow-up), webhook_url."""
-    settings = context.settings()
-    if settings.workspace is None:
-        return {}
-    path = settings.workspace / "crisis.toml"
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("replies", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ContentError(f"{path}: cannot be read ({exc})") from None
-    if not isinstance(section, dict):
-        raise ContentError(f"{path}: [replies] must be a table with contact and webhook_url")
-    return section
 
 
 def _values(pairs: list[str]) -> dict[str, str]:
@@ -92,12 +76,12 @@ def draft(
     """
     from crisis.replies.service import draft_reply, preview_reply
 
-    settings, who, config = context.settings(), context.actor(as_), _replies_config()
+    settings, who = context.settings(), context.actor(as_)
     values = _values(set_ or [])
     roster = context.roster()
     person = roster.find_person(who) if roster else None
     responder = person.name.split()[0] if person else who
-    contact = values.get("contact") or config.get("contact")
+    contact = values.get("contact") or settings.contact
     with context.unit_of_work() as session:
         preview = preview_reply(session, ref, templates_dir=settings.templates_dir, template=template, channel=channel, lang=lang,
                                 values=values, responder=responder, contact=contact)
@@ -109,7 +93,7 @@ def draft(
     try:
         with context.unit_of_work() as session:
             reply = draft_reply(session, context.clock(), who, ref, preview, edited=edited, contact=contact,
-                                author=values.get("author"), responder=responder)
+                                author=values.get("author"), responder=responder, roster=context.roster())
             label, text, incident_ref = reply.label, reply.text, ref
     except RefusedError as exc:
         if edited is None:
@@ -194,7 +178,7 @@ def reject(ref: Ref, reply_id: ReplyId, why: Annotated[str, typer.Option("--why"
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        label = reject_reply(session, context.clock(), who, ref, reply_id, why=why).label
+        label = reject_reply(session, context.clock(), who, ref, reply_id, why=why, roster=context.roster()).label
     typer.echo(f"{label} rejected by {who}: {why}")
 
 
@@ -211,7 +195,7 @@ def publish(ref: Ref, reply_id: ReplyId,
     from crisis.replies.service import publish_reply
 
     who = context.actor(as_)
-    url = _replies_config().get("webhook_url") if via == "webhook" else None
+    url = context.settings().webhook_url if via == "webhook" else None
     with context.unit_of_work() as session:
         reply = publish_reply(session, context.clock(), who, ref, reply_id, via=via, webhook_url=url, roster=context.roster())
         label, text, channel = reply.label, reply.text, reply.channel

@@ -78,70 +78,38 @@ def ingest(
 
 def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: bool, strict: bool, rejects: Path | None,
             brand: str | None, batch: int, as_json: bool, columns) -> None:
-    from crisis.triage.readers import Mention, MentionStream, Reject
-    from crisis.triage.service import Tally
+    from crisis.triage.mention import Scope
+    from crisis.triage.readers import MentionStream
+    from crisis.triage.service import Tally, ingest_stream
 
-    playbooks = context.playbooks()
-    matcher = _matcher(playbooks)
-    rule = context.spike_rule()
-    roster = context.roster()
-    clock = context.clock()
+    runtime = context.runtime()
+    playbooks = runtime.playbooks
     streams = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
-    tally, bad = Tally(), []
+    reading: list = [None, 0]  # the stream being read, and how many passes were opened
 
-    if strict:
-        bad = [r for stream in streams for r in stream if isinstance(r, Reject)]
-        if bad:
-            _report_rejects(bad, rejects, files, names)
-            raise ContentError(f"{len(bad)} bad record(s); --strict ingested nothing",
-                               hint="fix them and run again, or drop --strict to ingest the good ones")
-        streams = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
+    def records():
+        if reading[1]:  # a second pass (after --strict's check) reads the files afresh
+            streams[:] = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
+        reading[1] += 1
+        for stream in streams:
+            reading[0] = stream
+            yield from stream
 
-    pending: list[Mention] = []
-
-    committed = 0  # new mentions in the batches committed so far
-
-    def flush() -> None:
-        nonlocal committed
-        if not pending:
-            return
-        if dry_run:
-            tally.ingested += len(pending)
-            tally.matched += sum(1 for m in pending if matcher.matching(m.text))
-        else:
-            from crisis.triage.service import ingest_batch
-
-            with context.unit_of_work() as session:
-                ingest_batch(session, clock, "triage", pending, matcher=matcher, playbooks=playbooks, brand=brand, tally=tally,
-                             roster=roster)
-            committed = tally.ingested
-        pending.clear()
-
+    tally = Tally()
     try:
         with _progress(streams) as advance:
-            for stream in streams:
-                for record in stream:
-                    tally.read += 1
-                    if isinstance(record, Reject):
-                        bad.append(record)
-                        continue
-                    pending.append(record)
-                    if len(pending) >= batch:
-                        flush()
-                        advance(stream)
-                flush()
-                advance(stream)
+            bad = ingest_stream(runtime.unit_of_work, runtime.clock, records, matcher=_matcher(playbooks), playbooks=playbooks,
+                                scope=Scope(brand=brand), tally=tally, spike_rule=runtime.spike_rule, lang=runtime.settings.lang,
+                                batch=batch, dry_run=dry_run, strict=strict,
+                                after_batch=lambda: advance(reading[0]) if reading[0] is not None else None)
     except KeyboardInterrupt:
-        raise InterruptedRun(f"interrupted after {tally.read:,} record(s) read: {committed:,} new mention(s) are stored, in the "
+        raise InterruptedRun(f"interrupted after {tally.read:,} record(s) read: {tally.committed:,} new mention(s) are stored, in the "
                              "batches committed so far; the batch in progress was rolled back",
                              hint="run the same command again to finish: what is already in is skipped") from None
-    if not dry_run:
-        from crisis.triage.service import check_spikes
-
-        with context.unit_of_work() as session:
-            check_spikes(session, clock, "triage", playbooks=playbooks, brand=brand, rule=rule, tally=tally, roster=roster,
-                         lang=context.settings().lang)
-    tally.rejected = len(bad)
+    if strict and bad:
+        _report_rejects(bad, rejects, files, names)
+        raise ContentError(f"{len(bad)} bad record(s); --strict ingested nothing",
+                           hint="fix them and run again, or drop --strict to ingest the good ones")
     _summary(tally, dry_run=dry_run, as_json=as_json)
     if bad:
         _report_rejects(bad, rejects, files, names)

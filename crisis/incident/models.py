@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crisis.incident.events import TimelineEvent, parse_event
 from crisis.db import Base, UTCDateTime
 
 
@@ -78,6 +79,10 @@ class Event(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    def typed(self) -> TimelineEvent:
+        """What this event recorded, as its typed dataclass."""
+        return parse_event(self.kind, self.data)
 
 
 class FactAnswer(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crisis.playbook.model import Playbook, Step, all_hold
+from crisis.playbook.model import STEP_ACTIONS, Playbook, Step, all_hold
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,6 @@ GUARDS: dict[str, Guard] = {
 
 
 # The guards a playbook may name in a step's `guards`; the others are applied by the lifecycle itself.
-PLAYBOOK_GUARDS = ("crisis_cell_convened",)
 
 
 def step_applies(s: Situation, step: Step) -> bool:
@@ -160,3 +159,4 @@ ACTIONS: dict[str, Action] = {
         Escalate(s.playbook.escalation_levels[-1], f"step {step.id} convenes the crisis cell"),
     ),
 }
+assert set(ACTIONS) == set(STEP_ACTIONS), "every action a playbook may name is implemented here, and no other"

@@ -9,24 +9,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from crisis.clock import Clock
 from crisis.errors import NotFoundError, RefusedError, UsageError
-from crisis.incident import deadlines, lifecycle
-from crisis.incident.models import Deadline, FactAnswer, FollowUpRow, Incident, PlaybookVersion, Review, ChecklistMark
+from crisis.incident import deadlines, events, lifecycle
+from crisis.incident.models import ChecklistMark, Deadline, Event, FactAnswer, FollowUpRow, Incident, PlaybookVersion, Review
+from crisis.incident.news import IncidentAcknowledged, IncidentOpened, IncidentQuieted, IncidentWorsened, announce
+from crisis.incident.permissions import Roster, authorize
 from crisis.incident.rules import ACTIONS, FollowUp, Situation
 from crisis.incident.rules import Review as ReviewSnapshot
 from crisis.incident.timeline import append_event
 from crisis.playbook.loader import parse_fact_value, parse_playbook
 from crisis.playbook.model import SEVERITIES, Playbook, severity_rank
-from crisis.replies.models import Reply
 
-if TYPE_CHECKING:  # the on-call modules load only when a roster is in play: read commands stay quick
-    from crisis.oncall.roster import Roster
+QUIET_STATES = ("resolved", "closed", "dismissed")  # an incident in these states needs nobody paged
 
 _REF = re.compile(r"^(?:INC-)?0*(\d+)$", re.IGNORECASE)
 _PINNED: dict[str, Playbook] = {}
@@ -41,9 +41,11 @@ def _check_actor(actor: str) -> str:
 def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, *, title: str, severity: str | None = None,
                   channel: str | None = None, brand: str | None = None, lang: str = "en", is_drill: bool = False,
                   signals: dict[str, Any] | None = None, roster: Roster | None = None) -> Incident:
-    """Open an incident in state `detected`, pinned to this playbook version, its deadlines armed;
-    with a `roster`, page the policy that serves it. Anyone may report an incident."""
+    """Open an incident in state `detected`, pinned to this playbook version, its deadlines armed, and
+    announce it (paging reacts). With a `roster`, only the people on it may open one (triage and
+    the spike detector open without). Raises UsageError, RefusedError."""
     actor, now = _check_actor(actor), clock.now()
+    authorize(roster, playbook, actor=actor, action="open", severity=severity or playbook.default_severity, ref="a new incident")
     if not title.strip():
         raise UsageError("an incident needs a title that says what is happening")
     if severity is not None and severity not in SEVERITIES:
@@ -61,12 +63,11 @@ def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook
     session.add(incident)
     session.flush()
     armed = deadlines.arm_on_entry(incident, playbook, "detected", now)
-    append_event(session, incident, now, actor, "opened", {
-        "playbook": playbook.id, "version": playbook.version, "title": incident.title, "severity": incident.severity,
-        "severity_why": "set by the responder" if severity else _severity_why(playbook, signals, assessed),
-        "level": incident.level, "brand": brand, "channel": channel, "is_drill": is_drill,
-        "deadlines_armed": _describe(armed)})
-    _page(session, now, incident, roster, f"incident opened at {incident.severity}")
+    append_event(session, incident, now, actor, events.Opened(
+        playbook=playbook.id, version=playbook.version, title=incident.title, severity=incident.severity,
+        severity_why="set by the responder" if severity else _severity_why(playbook, signals, assessed),
+        level=incident.level, brand=brand, channel=channel, is_drill=is_drill, deadlines_armed=_describe(armed)))
+    announce(session, IncidentOpened(incident.id, f"incident opened at {incident.severity}"))
     return incident
 
 
@@ -110,11 +111,19 @@ def situation(incident: Incident, playbook: Playbook) -> Situation:
 
 
 def _published_steps(incident: Incident) -> frozenset[str]:
+    """The steps whose statement is published, read from the incident's own timeline."""
     session = object_session(incident)
     if session is None or incident.id is None:
         return frozenset()
-    query = select(Reply.step_id).where(Reply.incident_id == incident.id, Reply.status == "published", Reply.step_id.is_not(None))
-    return frozenset(session.scalars(query))
+    query = select(Event.kind, Event.data).where(Event.incident_id == incident.id,
+                                                 Event.kind.in_((events.ReplyDrafted.kind, events.ReplyPublished.kind)))
+    step_of, published = {}, set()
+    for kind, data in session.execute(query):
+        if kind == events.ReplyDrafted.kind:
+            step_of[data["reply"]] = data.get("step")
+        else:
+            published.add(data["reply"])
+    return frozenset(step for reply, step in step_of.items() if step and reply in published)
 
 
 def allowed_actions(session: Session, incident: Incident) -> list[str]:
@@ -131,29 +140,26 @@ def fire(session: Session, clock: Clock, actor: str, ref: str, trigger: str, *, 
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    _authorize(roster, playbook, actor=actor, action=trigger, severity=incident.severity, ref=incident.ref)
+    authorize(roster, playbook, actor=actor, action=trigger, severity=incident.severity, ref=incident.ref)
     old, old_level = incident.state, incident.level
     new = lifecycle.fire(playbook, old, trigger, situation(incident, playbook))
     incident.state = new
     outcome = deadlines.settle_on_exit(incident, playbook, old, new, now)
     armed = deadlines.arm_on_entry(incident, playbook, new, now)
-    append_event(session, incident, now, actor, "transition", {
-        "trigger": trigger, "from": old, "to": new, "note": note,
-        "deadlines_met": outcome.get("met", []), "deadlines_cancelled": outcome.get("cancelled", []),
-        "deadlines_armed": _describe(armed)})
+    append_event(session, incident, now, actor, events.Transition(
+        trigger=trigger, from_=old, to=new, note=note, deadlines_met=outcome.get("met", []),
+        deadlines_cancelled=outcome.get("cancelled", []), deadlines_armed=_describe(armed)))
     entered = playbook.find_step(new.split(".", 1)[1]) if new.startswith("responding.") else None
     for action in entered.on_enter if entered else ():
         for effect in ACTIONS[action](situation(incident, playbook), entered):
             if playbook.level_rank(effect.level) > playbook.level_rank(incident.level):
                 _raise_level(session, now, actor, incident, effect.level, effect.why)
-    from crisis.oncall import service as oncall
-
     if trigger == "acknowledge":
-        oncall.acknowledge(session, clock, actor, incident, roster=roster, required=False)
-    if new in oncall.QUIET_STATES:
-        oncall.stop_paging(session, clock, actor, incident, why=f"incident {new}")
+        announce(session, IncidentAcknowledged(incident.id, actor))
+    if new in QUIET_STATES:
+        announce(session, IncidentQuieted(incident.id, actor, new))
     elif incident.level != old_level:
-        _page(session, now, incident, roster, f"escalated to {incident.level}", advance=True)
+        announce(session, IncidentWorsened(incident.id, f"escalated to {incident.level}", advance=True))
     return incident
 
 
@@ -163,7 +169,7 @@ def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, 
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    _authorize(roster, playbook, actor=actor, action="escalate", severity=incident.severity, ref=incident.ref)
+    authorize(roster, playbook, actor=actor, action="escalate", severity=incident.severity, ref=incident.ref)
     lifecycle.fire(playbook, incident.state, "escalate", situation(incident, playbook))
     levels = playbook.escalation_levels
     target = to_level or levels[playbook.level_rank(incident.level) + 1]
@@ -173,12 +179,12 @@ def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, 
         raise RefusedError(f"{incident.ref} is already at {incident.level}; escalation only goes up",
                            allowed=tuple(lifecycle.allowed(playbook, incident.state, situation(incident, playbook))))
     _raise_level(session, now, actor, incident, target, why)
-    _page(session, now, incident, roster, f"escalated to {target}: {why}", advance=True)
+    announce(session, IncidentWorsened(incident.id, f"escalated to {target}: {why}", advance=True))
     return incident
 
 
 def _raise_level(session: Session, now: datetime, actor: str, incident: Incident, level: str, why: str) -> None:
-    append_event(session, incident, now, actor, "escalated", {"from": incident.level, "to": level, "why": why})
+    append_event(session, incident, now, actor, events.Escalated(from_=incident.level, to=level, why=why))
     incident.level = level
 
 
@@ -194,15 +200,18 @@ def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity:
     _refuse_if_final(incident, "change its severity")
     if severity == incident.severity:
         raise RefusedError(f"{incident.ref} is already {severity}")
-    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
+    playbook = pinned_playbook(session, incident)
+    authorize(roster, playbook, actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
     rose = severity_rank(severity) < severity_rank(incident.severity)
+    if not rose:  # lowering is half-way to dismissing: it needs the roles dismissing needs at the old severity
+        authorize(roster, playbook, actor=actor, action="dismiss", severity=incident.severity, ref=incident.ref)
     _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
     if rose:
-        _page(session, now, incident, roster, f"severity rose to {severity}: {why}")
+        announce(session, IncidentWorsened(incident.id, f"severity rose to {severity}: {why}"))
     return incident
 
 
-def raise_severity(session: Session, clock: Clock, actor: str, ref: str, *, why: str, roster: Roster | None = None) -> Incident:
+def raise_severity(session: Session, clock: Clock, actor: str, ref: str, *, why: str) -> Incident:
     """Raise the severity one level on measured evidence (a volume spike), convening the level it names.
 
     Like `record_signals`, no role is needed: the stream decides, not a person. Does nothing at SEV1.
@@ -215,7 +224,7 @@ def raise_severity(session: Session, clock: Clock, actor: str, ref: str, *, why:
     if rank > 0:
         severity = SEVERITIES[rank - 1]
         _change_severity(session, now, actor, incident, pinned_playbook(session, incident), severity, why)
-        _page(session, now, incident, roster, f"severity rose to {severity}: {why}")
+        announce(session, IncidentWorsened(incident.id, f"severity rose to {severity}: {why}"))
     return incident
 
 
@@ -223,7 +232,7 @@ def _change_severity(session: Session, now: datetime, actor: str, incident: Inci
     old = incident.severity
     incident.severity = severity
     moved = deadlines.reschedule(incident, playbook, severity)
-    append_event(session, incident, now, actor, "severity_changed", {"from": old, "to": severity, "why": why, "deadlines_moved": moved})
+    append_event(session, incident, now, actor, events.SeverityChanged(from_=old, to=severity, why=why, deadlines_moved=moved))
     wanted = playbook.level_for(severity)
     if severity_rank(severity) < severity_rank(old) and playbook.level_rank(wanted) > playbook.level_rank(incident.level):
         _raise_level(session, now, actor, incident, wanted, f"severity rose to {severity}")
@@ -237,12 +246,11 @@ def attach_mentions(session: Session, clock: Clock, actor: str, ref: str, mentio
     """
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
-    append_event(session, incident, now, actor, "mentions_attached", {"count": len(mentions), "mentions": mentions})
+    append_event(session, incident, now, actor, events.MentionsAttached(count=len(mentions), mentions=mentions))
     return incident
 
 
-def record_signals(session: Session, clock: Clock, actor: str, ref: str, signals: dict[str, Any], *, why: str,
-                   roster: Roster | None = None) -> Incident:
+def record_signals(session: Session, clock: Clock, actor: str, ref: str, signals: dict[str, Any], *, why: str) -> Incident:
     """Record measured signals (mentions_per_hour, author_followers, own_account_post, press_pickup, rating,
     platforms…) and re-run the severity rules: a rise changes the severity and escalates, each with its reason.
 
@@ -256,18 +264,18 @@ def record_signals(session: Session, clock: Clock, actor: str, ref: str, signals
         return incident
     previous = {key: incident.signals.get(key) for key in changed}
     incident.signals = {**incident.signals, **changed}  # a new dict: the JSON column sees the change
-    append_event(session, incident, now, actor, "signals_recorded", {"signals": changed, "previous": previous, "why": why})
-    _reassess(session, now, actor, incident, pinned_playbook(session, incident), roster)
+    append_event(session, incident, now, actor, events.SignalsRecorded(signals=changed, previous=previous, why=why))
+    _reassess(session, now, actor, incident, pinned_playbook(session, incident))
     return incident
 
 
-def _reassess(session: Session, now: datetime, actor: str, incident: Incident, playbook: Playbook, roster: Roster | None) -> None:
+def _reassess(session: Session, now: datetime, actor: str, incident: Incident, playbook: Playbook) -> None:
     """Re-run the severity rules on what is known now: a rise changes the severity, escalates and pages; never lowers it."""
     values = situation(incident, playbook).values()
     assessed = playbook.evaluate_severity(values)
     if severity_rank(assessed) < severity_rank(incident.severity):
         _change_severity(session, now, actor, incident, playbook, assessed, _severity_why(playbook, values, assessed))
-        _page(session, now, incident, roster, f"severity rose to {assessed}")
+        announce(session, IncidentWorsened(incident.id, f"severity rose to {assessed}"))
 
 
 def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str, *, roster: Roster | None = None) -> Incident:
@@ -276,7 +284,7 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "change its facts")
     playbook = pinned_playbook(session, incident)
-    _authorize(roster, playbook, actor=actor, action="fact", severity=incident.severity, ref=incident.ref)
+    authorize(roster, playbook, actor=actor, action="fact", severity=incident.severity, ref=incident.ref)
     fact = playbook.find_fact(fact_id)
     if fact is None:
         raise NotFoundError(f"playbook {playbook.id} asks no fact {fact_id!r}",
@@ -291,11 +299,11 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
         incident.facts.append(FactAnswer(fact_id=fact_id, value=value, set_by=actor, set_at=now))
     else:
         answer.value, answer.set_by, answer.set_at = value, actor, now
-    append_event(session, incident, now, actor, "fact_set", {"fact": fact_id, "value": value, "previous": previous})
+    append_event(session, incident, now, actor, events.FactSet(fact=fact_id, value=value, previous=previous))
     if playbook.limitation and fact_id == playbook.limitation.from_fact:
         limit = deadlines.arm_limitation(incident, playbook, value, now)
-        append_event(session, incident, now, actor, "deadline_armed", {"deadlines_armed": _describe([limit])})  # type: ignore[list-item]
-    _reassess(session, now, actor, incident, playbook, roster)
+        append_event(session, incident, now, actor, events.DeadlineArmed(deadlines_armed=_describe([limit])))  # type: ignore[list-item]
+    _reassess(session, now, actor, incident, playbook)
     return incident
 
 
@@ -305,7 +313,7 @@ def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: st
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
-    _authorize(roster, playbook, actor=actor, action="check", severity=incident.severity, ref=incident.ref)
+    authorize(roster, playbook, actor=actor, action="check", severity=incident.severity, ref=incident.ref)
     if not incident.state.startswith("responding."):
         raise RefusedError(f"{incident.ref} is in state {incident.state}: checklists belong to the response steps",
                            allowed=tuple(allowed_actions(session, incident)))
@@ -322,7 +330,7 @@ def check_item(session: Session, clock: Clock, actor: str, ref: str, item_id: st
         incident.marks.remove(mark)  # type: ignore[arg-type]
     else:
         incident.marks.append(ChecklistMark(step_id=step.id, item_id=item_id, done_by=actor, done_at=now))
-    append_event(session, incident, now, actor, "unchecked" if undo else "checked", {"step": step.id, "item": item_id})
+    append_event(session, incident, now, actor, (events.Unchecked if undo else events.Checked)(step=step.id, item=item_id))
     return incident
 
 
@@ -332,7 +340,7 @@ def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "rewrite its review")
-    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="review", severity=incident.severity, ref=incident.ref)
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action="review", severity=incident.severity, ref=incident.ref)
     for follow_up in follow_ups:
         if not (follow_up.action.strip() and follow_up.owner.strip()):
             raise UsageError("each follow-up needs an action, an owner and a due date")
@@ -341,9 +349,9 @@ def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_
     review = incident.review  # updated in place: a second review replaces the first
     review.what_happened, review.what_gained, review.author, review.recorded_at = what_happened.strip(), what_gained.strip(), actor, now
     review.follow_ups = [FollowUpRow(action=f.action, owner=f.owner, due_on=f.due_on) for f in follow_ups]
-    append_event(session, incident, now, actor, "review_recorded", {
-        "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
-        "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in follow_ups]})
+    append_event(session, incident, now, actor, events.ReviewRecorded(
+        what_happened=incident.review.what_happened, what_gained=incident.review.what_gained,
+        follow_ups=[{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in follow_ups]))
     return incident
 
 
@@ -355,8 +363,8 @@ class Breach:
     escalated_to: str | None
 
 
-def tick(session: Session, clock: Clock, actor: str = "tick", *, roster: Roster | None = None) -> list[Breach]:
-    """Record every deadline due by now as breached, at most once, escalate its incident and page."""
+def tick(session: Session, clock: Clock, actor: str = "tick") -> list[Breach]:
+    """Record every deadline due by now as breached, at most once, and escalate its incident (announced: paging reacts)."""
     now = clock.now()
     due = session.scalars(select(Deadline).where(Deadline.status == "armed", Deadline.due_at <= now)
                           .order_by(Deadline.due_at, Deadline.id)).all()
@@ -367,45 +375,20 @@ def tick(session: Session, clock: Clock, actor: str = "tick", *, roster: Roster 
         deadline.status, deadline.closed_at = "breached", now
         if deadline.kind == "limitation":
             assert playbook.limitation is not None
-            append_event(session, incident, now, actor, "limitation_warning", {
-                "due_at": deadline.due_at.isoformat(), "note": playbook.limitation.note(incident.lang)})
+            append_event(session, incident, now, actor, events.LimitationWarning(
+                due_at=deadline.due_at, note=playbook.limitation.note(incident.lang)))
             breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, None))
             continue
-        append_event(session, incident, now, actor, "deadline_breached", {
-            "deadline": deadline.name, "due_at": deadline.due_at.isoformat(), "late_by_s": int((now - deadline.due_at).total_seconds())})
+        append_event(session, incident, now, actor, events.DeadlineBreached(
+            deadline=deadline.name, due_at=deadline.due_at, late_by_s=int((now - deadline.due_at).total_seconds())))
         target = None
         if lifecycle.permits(playbook, incident.state, "escalate", situation(incident, playbook)):
             target = playbook.escalation_levels[playbook.level_rank(incident.level) + 1]
             _raise_level(session, now, actor, incident, target, f"deadline {deadline.name} breached")
-        _page(session, now, incident, roster, f"deadline {deadline.name} breached" + (f", escalated to {target}" if target else ""),
-              advance=True)
+        announce(session, IncidentWorsened(incident.id, f"deadline {deadline.name} breached" + (f", escalated to {target}" if target else ""),
+                                           advance=True))
         breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, target))
     return breaches
-
-
-def acknowledge_page(session: Session, clock: Clock, actor: str, ref: str, *, roster: Roster | None = None) -> tuple[Incident, list]:
-    """Acknowledge the incident's page, whatever its state: its escalation stops. Raises RefusedError
-    when nothing is paging or the roster does not let `actor` acknowledge."""
-    actor = _check_actor(actor)
-    incident = get_incident(session, ref)
-    _authorize(roster, pinned_playbook(session, incident), actor=actor, action="acknowledge", severity=incident.severity, ref=incident.ref)
-    from crisis.oncall import service as oncall
-
-    return incident, oncall.acknowledge(session, clock, actor, incident, roster=roster)
-
-
-def _authorize(roster: Roster | None, playbook: Playbook, **request: str) -> None:
-    if roster is not None:
-        from crisis.oncall.permissions import authorize
-
-        authorize(roster, playbook, **request)
-
-
-def _page(session: Session, now: datetime, incident: Incident, roster: Roster | None, cause: str, *, advance: bool = False) -> None:
-    if roster is not None:
-        from crisis.oncall import service as oncall
-
-        oncall.page(session, now, incident, roster, cause=cause, advance=advance)
 
 
 def _refuse_if_final(incident: Incident, what: str) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisis.incident.chain import GENESIS, event_hash
+from crisis.incident.events import TimelineEvent
 from crisis.incident.models import Event, Incident
 
 
-def append_event(session: Session, incident: Incident, at: datetime, actor: str, kind: str, data: dict[str, Any]) -> Event:
+def append_event(session: Session, incident: Incident, at: datetime, actor: str, recorded: TimelineEvent) -> Event:
     """Add one event at the end of the incident's chain, in the caller's transaction."""
+    kind, data = recorded.kind, recorded.data()
     seq = incident.event_count + 1
     prev = incident.head_hash if incident.event_count else GENESIS
     event = Event(incident_id=incident.id, seq=seq, at=at, actor=actor, kind=kind, data=data, prev_hash=prev,

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from crisis.clock import Clock
 from crisis.errors import RefusedError
 from crisis.incident.models import Incident
+from crisis.incident.service import QUIET_STATES, get_incident, pinned_playbook
+from crisis.incident import events
+from crisis.incident.permissions import authorize
 from crisis.incident.timeline import append_event
 from crisis.outbox import queue as outbox
 from crisis.oncall.messages import Page, page_message
@@ -24,7 +27,6 @@ from crisis.oncall.policy import EscalationPolicy
 from crisis.oncall.roster import Person, Roster
 
 PAGER = "oncall"
-QUIET_STATES = ("resolved", "closed", "dismissed")  # an incident in these states pages nobody
 UNSTARTED_STATES = ("detected", "triage")  # acknowledged, but nobody responds yet: an ack timeout re-pages
 
 
@@ -83,11 +85,11 @@ def _page_level(session: Session, now: datetime, incident: Incident, roster: Ros
     people = roster.targets_people(level.targets, now)
     paging.next_at = (due_at or now) + (timedelta(minutes=level.delay_minutes) if delay is None else delay)
     last = policy.after(paging.level, paging.round) is None
-    event = append_event(session, incident, now, actor, "paged", {
-        "policy": policy.id, "level": paging.level + 1, "of": len(policy.levels), "round": paging.round + 1, "rounds": policy.repeat + 1,
-        "cause": cause, "targets": [str(t) for t in level.targets],
-        "people": [{"person": p.id, "channels": [channel for channel, _ in p.contacts()]} for p in people],
-        "next_level_at": None if last else paging.next_at.isoformat()})
+    event = append_event(session, incident, now, actor, events.Paged(
+        policy=policy.id, level=paging.level + 1, of=len(policy.levels), round=paging.round + 1, rounds=policy.repeat + 1,
+        cause=cause, targets=[str(t) for t in level.targets],
+        people=[{"person": p.id, "channels": [channel for channel, _ in p.contacts()]} for p in people],
+        next_level_at=None if last else paging.next_at))
     for person in people:
         subject, body = page_message(_page(incident, policy, paging, person, cause, None if last else paging.next_at))
         for channel, address in person.contacts():
@@ -161,6 +163,14 @@ def acknowledge(session: Session, clock: Clock, actor: str, incident: Incident, 
     return pagings
 
 
+def acknowledge_page(session: Session, clock: Clock, actor: str, ref: str, *, roster: Roster | None = None) -> tuple[Incident, list[Paging]]:
+    """Acknowledge the incident's page, whatever its state: its escalation stops. Raises NotFoundError,
+    RefusedError when nothing is paging or the roster does not let `actor` acknowledge."""
+    incident = get_incident(session, ref)
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action="acknowledge", severity=incident.severity, ref=incident.ref)
+    return incident, acknowledge(session, clock, actor, incident, roster=roster)
+
+
 def stop_paging(session: Session, clock: Clock, actor: str, incident: Incident, *, why: str) -> None:
     """Stop the incident's active paging without an acknowledgement (the incident was resolved, dismissed…)."""
     for paging in session.scalars(select(Paging).where(Paging.incident_id == incident.id, Paging.status == "active")):
@@ -169,8 +179,8 @@ def stop_paging(session: Session, clock: Clock, actor: str, incident: Incident, 
 
 def _close(session: Session, now: datetime, incident: Incident, paging: Paging, status: str, actor: str, why: str) -> None:
     paging.status, paging.closed_at, paging.closed_by, paging.next_at = status, now, actor, None
-    append_event(session, incident, now, actor, f"paging_{status}", {"policy": paging.policy_id, "level": paging.level + 1,
-                                                                     "round": paging.round + 1, "why": why})
+    append_event(session, incident, now, actor, events.PAGING_CLOSED[status](policy=paging.policy_id, level=paging.level + 1,
+                                                                            round=paging.round + 1, why=why))
 
 
 def list_pagings(session: Session, incident: Incident) -> list[Paging]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
+from crisis.incident import events
 from crisis.incident.models import Incident
 from crisis.incident.timeline import append_event
 from crisis.outbox import queue
@@ -75,9 +76,9 @@ def _record(session: Session, now: datetime, notification: Notification, outcome
     incident = session.get(Incident, notification.incident_id) if notification.incident_id is not None else None
     retry_at = notification.next_attempt_at if outcome == "retry" else None
     if incident is not None:
-        append_event(session, incident, now, DELIVERER, f"notification_{outcome}", {
-            "notification": notification.id, "kind": notification.kind, "channel": notification.channel,
-            "target": notification.target, "person": notification.person_id, "attempt": notification.attempts,
-            "error": notification.last_error, "next_attempt_at": retry_at.isoformat() if retry_at else None})
+        recorded = {"sent": events.NotificationSent, "retry": events.NotificationRetry, "failed": events.NotificationFailed}[outcome]
+        append_event(session, incident, now, DELIVERER, recorded(
+            notification=notification.id, kind_of=notification.kind, channel=notification.channel, target=notification.target,
+            person=notification.person_id, attempt=notification.attempts, error=notification.last_error, next_attempt_at=retry_at))
     return Delivery(notification.id, incident.ref if incident else None, notification.channel, notification.target, outcome,
                     notification.attempts, notification.last_error, retry_at)

@@ -13,12 +13,13 @@ from typing import Any
 import yaml
 
 from crisis.errors import ContentError, NotFoundError
-from crisis.incident.rules import ACTIONS, PLAYBOOK_GUARDS
 from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import (
     FACT_TYPES,
     OPERATORS,
     PERMISSION_ACTIONS,
+    STEP_ACTIONS,
+    STEP_GUARDS,
     SEVERITIES,
     SLA_KINDS,
     Approval,
@@ -78,7 +79,7 @@ def _mapping(src: _Source, node: yaml.Node, where: str, required: Iterable[str] 
         if name in CALLBACK_KEYS:
             raise src.error(key, f"{where}.{name}" if where else str(name),
                             f"playbooks cannot attach code to transitions ({_scalar(src, value, name) if isinstance(value, yaml.ScalarNode) else '…'!s} is never run); "
-                            f"name a registered action in on_enter ({', '.join(sorted(ACTIONS))}) or a guard in guards ({', '.join(PLAYBOOK_GUARDS)})")
+                            f"name a registered action in on_enter ({', '.join(STEP_ACTIONS)}) or a guard in guards ({', '.join(STEP_GUARDS)})")
         if name not in allowed:
             raise src.error(key, f"{where}.{name}" if where else str(name), f"unknown key; expected one of: {', '.join(allowed)}")
         found[name] = value
@@ -221,8 +222,8 @@ def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> 
         due=_per_severity(src, m["due"], f"{where}.due") if "due" in m else {},
         reply=_name(src, m["reply"], f"{where}.reply") if "reply" in m else None,
         approve=approve,
-        guards=_names(src, m["guards"], f"{where}.guards", PLAYBOOK_GUARDS, "guard") if "guards" in m else (),
-        on_enter=_names(src, m["on_enter"], f"{where}.on_enter", ACTIONS, "action") if "on_enter" in m else (),
+        guards=_names(src, m["guards"], f"{where}.guards", STEP_GUARDS, "guard") if "guards" in m else (),
+        on_enter=_names(src, m["on_enter"], f"{where}.on_enter", STEP_ACTIONS, "action") if "on_enter" in m else (),
         line=node.start_mark.line + 1,
     )
 

@@ -12,6 +12,9 @@ FACT_TYPES = ("bool", "text", "int", "date", "choice", "url")
 OPERATORS = ("eq", "gte", "gt", "lte", "lt", "in")
 SLA_KINDS = ("acknowledge", "first_response")
 # Actions a playbook's `permissions` may reserve to roles (with an oncall.yaml); the lifecycle's triggers and the rest.
+# What a step may name (the lifecycle implements each one: crisis.incident.rules).
+STEP_GUARDS = ("crisis_cell_convened",)
+STEP_ACTIONS = ("convene_crisis_cell",)
 PERMISSION_ACTIONS = ("acknowledge", "respond", "next", "stabilize", "relapse", "resolve", "close", "dismiss", "reopen",
                       "escalate", "check", "fact", "severity", "review", "approve", "publish")
 

@@ -21,7 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing, object_type_repr
 
 from crisis.errors import ContentError, NotFoundError
-from crisis.playbook.check import Finding
+from crisis.playbook.finding import Finding
 from crisis.playbook.model import Playbook
 from crisis.replies.channels import CHANNELS, breaches
 from crisis.replies.manifest import FIELDS, FREE_VALUES, MANIFEST, SAMPLES, load_manifest

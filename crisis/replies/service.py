@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from crisis.clock import Clock
 from crisis.errors import NotFoundError, RefusedError, UsageError
 from crisis.incident.deadlines import FINAL_STATES, armed
-from crisis.incident.models import Incident
+from crisis.incident.models import Event, Incident
 from crisis.incident.service import get_incident, pinned_playbook
 from crisis.incident.timeline import append_event
+from crisis.incident import events
+from crisis.incident.permissions import Roster, authorize
 from crisis.outbox.queue import enqueue
-from crisis.oncall.roster import Roster
 from crisis.playbook.model import Approval, Playbook, Step, severity_rank
 from crisis.replies.channels import CHANNELS, breaches, find_channel
 from crisis.replies.manifest import FREE_VALUES, load_manifest
@@ -95,10 +96,11 @@ def preview_reply(session: Session, ref: str, *, templates_dir: Path, template: 
 
 
 def draft_reply(session: Session, clock: Clock, actor: str, ref: str, preview: Preview, *, edited: str | None = None,
-                contact: str | None = None, author: str | None = None, responder: str | None = None) -> Reply:
+                contact: str | None = None, author: str | None = None, responder: str | None = None,
+                roster: Roster | None = None) -> Reply:
     """Store a rendered reply as a draft (and its edit, if any), both validated for the channel.
     Raises RefusedError naming each limit or rule broken, where and by how much."""
-    incident = _open_incident(session, ref, "draft a reply", actor)
+    incident = _open_incident(session, ref, "draft a reply", actor, roster, "draft")
     now = clock.now()
     final = preview.text if edited is None else edited.strip()
     validate(preview.channel, final, contact=contact, names=(author, responder),
@@ -108,13 +110,13 @@ def draft_reply(session: Session, clock: Clock, actor: str, ref: str, preview: P
                   channel=preview.channel, lang=preview.lang, text=preview.text, text_hash=text_hash(preview.text), status="draft",
                   author=actor, drafted_at=now)
     session.add(reply)
-    append_event(session, incident, now, actor, "reply_drafted", {
-        "reply": reply.label, "template": preview.template, "channel": preview.channel, "lang": preview.lang, "step": preview.step_id,
-        "hash": reply.text_hash})
+    append_event(session, incident, now, actor, events.ReplyDrafted(
+        reply=reply.label, template=preview.template, channel=preview.channel, lang=preview.lang, step=preview.step_id,
+        hash=reply.text_hash))
     if final != preview.text:
         reply.text, reply.text_hash = final, text_hash(final)
-        append_event(session, incident, now, actor, "reply_edited", {"reply": reply.label, "hash": reply.text_hash,
-                                                                     "previous_hash": text_hash(preview.text)})
+        append_event(session, incident, now, actor, events.ReplyEdited(reply=reply.label, hash=reply.text_hash,
+                                                                       previous_hash=text_hash(preview.text)))
     return reply
 
 
@@ -148,7 +150,7 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
     """Approve a draft (or approve again a reply whose approval no longer suffices since the severity rose). At or
     above the step's approval severity, only someone other than the author holding an approving role may (without
     a roster, roles cannot be checked: only the author is refused). Raises RefusedError naming the rule."""
-    incident = _open_incident(session, ref, "approve a reply", actor)
+    incident = _open_incident(session, ref, "approve a reply", actor, roster, "approve")
     reply = get_reply(session, ref, reply_id)
     rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
     if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
@@ -163,8 +165,8 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
             f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
     now = clock.now()
     reply.status, reply.decided_by, reply.decided_at = "approved", actor, now
-    append_event(session, incident, now, actor, "reply_approved", {"reply": reply.label, "hash": reply.text_hash, "author": reply.author,
-                                                                   "rule": checked})
+    append_event(session, incident, now, actor, events.ReplyApproved(reply=reply.label, hash=reply.text_hash, author=reply.author,
+                                                                     rule=checked))
     return reply
 
 
@@ -186,15 +188,16 @@ def _four_eyes_problem(approver: str, reply: Reply, rule: Approval, severity: st
     return None
 
 
-def reject_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, why: str) -> Reply:
+def reject_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, why: str,
+                 roster: Roster | None = None) -> Reply:
     """Reject a draft or an approved reply, with the reason. Raises RefusedError, UsageError."""
     if not why.strip():
         raise UsageError("a rejection needs its reason (--why), so that the author can redraft")
-    incident = _open_incident(session, ref, "reject a reply", actor)
+    incident = _open_incident(session, ref, "reject a reply", actor, roster, "reject")
     reply = _in_status(get_reply(session, ref, reply_id), ("draft", "approved"), "rejected")
     now = clock.now()
     reply.status, reply.decided_by, reply.decided_at, reply.rejected_why = "rejected", actor, now, why.strip()
-    append_event(session, incident, now, actor, "reply_rejected", {"reply": reply.label, "hash": reply.text_hash, "why": why.strip()})
+    append_event(session, incident, now, actor, events.ReplyRejected(reply=reply.label, hash=reply.text_hash, why=why.strip()))
     return reply
 
 
@@ -207,12 +210,15 @@ def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
         raise UsageError(f"--via {via!r}: expected one of {', '.join(VIA)}")
     if via == "webhook" and not webhook_url:
         raise UsageError("publishing by webhook needs its URL", hint="set webhook_url in the [replies] section of crisis.toml")
-    incident = _open_incident(session, ref, "publish a reply", actor)
+    incident = _open_incident(session, ref, "publish a reply", actor, roster, "publish")
     reply = get_reply(session, ref, reply_id)
     if reply.status == "draft":
         raise RefusedError(f"{reply.label} is a draft: a reply is published only once approved",
                            hint=f"crisis reply approve {incident.ref} {reply.label} --as SOMEONE_ELSE")
     reply = _in_status(reply, ("approved",), "published")
+    if text_hash(reply.text) != _approved_hash(session, incident, reply.label):
+        raise RefusedError(f"{reply.label}'s text is not the text that was approved: it changed after its approval",
+                           hint="reject it and draft it again, then have the new text approved")
     rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
     if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster):
         raise RefusedError(f"{reply.label} was approved by {reply.decided_by}, which no longer suffices: {incident.ref} is "
@@ -227,17 +233,23 @@ def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
             deadline.status, deadline.closed_at = "met", now
             met.append(deadline.name)
     key = f"reply-{incident.ref}-{reply.label}-{reply.text_hash[:12]}"
-    data: dict[str, Any] = {"reply": reply.label, "hash": reply.text_hash, "via": via, "channel": reply.channel, "lang": reply.lang,
-                            "text": reply.text, "deadlines_met": met}
     if via == "webhook":
         assert webhook_url is not None
         enqueue(session, now, kind="publish", channel="webhook", target=webhook_url, subject=f"{incident.ref} {reply.label} ({reply.channel})",
                 body=reply.text, idempotency_key=key, incident_id=incident.id, is_drill=incident.is_drill,
                 payload={"incident": incident.ref, "channel": reply.channel, "lang": reply.lang, "text": reply.text,
                          "reply_id": reply.label, "idempotency_key": key})
-        data["idempotency_key"] = key
-    append_event(session, incident, now, actor, "reply_published", data)
+    append_event(session, incident, now, actor, events.ReplyPublished(
+        reply=reply.label, hash=reply.text_hash, via=via, channel=reply.channel, lang=reply.lang, text=reply.text,
+        deadlines_met=met, idempotency_key=key if via == "webhook" else None))
     return reply
+
+
+def _approved_hash(session: Session, incident: Incident, label: str) -> str | None:
+    """The SHA-256 of the text as last approved, read from the timeline (not from the reply's own row)."""
+    query = (select(Event.data).where(Event.incident_id == incident.id, Event.kind == events.ReplyApproved.kind)
+             .order_by(Event.seq.desc()))
+    return next((data["hash"] for data in session.scalars(query) if data.get("reply") == label), None)
 
 
 def approval_rule(playbook: Playbook, reply: Reply) -> Approval | None:
@@ -260,12 +272,14 @@ def _current_step(incident: Incident, playbook: Playbook) -> Step | None:
     return playbook.find_step(incident.state.split(".", 1)[1]) if incident.state.startswith("responding.") else None
 
 
-def _open_incident(session: Session, ref: str, what: str, actor: str) -> Incident:
+def _open_incident(session: Session, ref: str, what: str, actor: str, roster: Roster | None, action: str) -> Incident:
+    """The incident `ref`, still open, on which the roster lets `actor` do `action`. Raises RefusedError, UsageError."""
     if not actor or not actor.strip():
         raise UsageError("every change names its actor", hint="pass --as NAME or set CRISIS_USER")
     incident = get_incident(session, ref)
     if incident.state in FINAL_STATES:
         raise RefusedError(f"{incident.ref} is {incident.state}: too late to {what}")
+    authorize(roster, pinned_playbook(session, incident), actor=actor, action=action, severity=incident.severity, ref=incident.ref)
     return incident
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, insert, select
@@ -27,12 +28,10 @@ from crisis.incident.models import Incident
 from crisis.playbook.model import Playbook
 from crisis.triage.fold import fold
 from crisis.triage.match import STOPWORDS, Matcher, Verdict
+from crisis.triage.mention import Scope
 from crisis.triage.models import MentionMatch, MentionRow, SpikeAlert
-from crisis.triage.readers import Mention
+from crisis.triage.readers import Mention, Reject
 from crisis.triage.spikes import HISTORY, HOUR, SpikeRule, check_spike, hourly_counts
-
-if TYPE_CHECKING:
-    from crisis.oncall.roster import Roster
 
 ACTOR = "triage"
 PRESS_PLATFORMS = frozenset({"press", "news", "media", "blog"})
@@ -48,6 +47,7 @@ class Tally:
 
     read: int = 0
     ingested: int = 0
+    committed: int = 0  # new mentions in the batches committed so far
     duplicates: int = 0
     rejected: int = 0
     matched: int = 0
@@ -66,14 +66,14 @@ class Tally:
 
 
 def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[Mention], *, matcher: Matcher,
-                 playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally, roster: Roster | None = None) -> None:
-    """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction;
-    with a `roster`, an incident opened or raised pages its policy.
+                 playbooks: Mapping[str, Playbook], scope: Scope, tally: Tally) -> None:
+    """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction, within
+    `scope` (a brand, real or drill). An incident opened or raised is announced: paging reacts.
 
     Raises only what the incident services raise (a CrisisError); the caller's transaction turns
     database failures into StorageError.
     """
-    now = clock.now()
+    now, brand = clock.now(), scope.brand
     fresh = _new_mentions(session, mentions)
     tally.duplicates += len(mentions) - len(fresh)
     tally.ingested += len(fresh)
@@ -86,13 +86,60 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     if not matched:
         return
     tally.matched += len(matched)
-    desk = _Desk(session, clock, actor, playbooks, brand, tally, roster, own_posts={(m.platform, m.id) for m in fresh if m.own_account})
+    desk = _Desk(session, clock, actor, playbooks, scope, tally, own_posts={(m.platform, m.id) for m in fresh if m.own_account})
     with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
         for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
             row = MentionRow(**_row(mention, brand, now))
             session.add(row)
             desk.take(row, mention, verdicts)
     desk.measure()
+
+
+def ingest_stream(unit_of_work: Callable[[], AbstractContextManager[Session]], clock: Clock, open_records: Callable[[], Iterable[Mention | Reject]],
+                  *, matcher: Matcher, playbooks: Mapping[str, Playbook], scope: Scope, tally: Tally, spike_rule: SpikeRule,
+                  lang: str = "en", batch: int = 5000, dry_run: bool = False, strict: bool = False,
+                  after_batch: Callable[[], None] | None = None) -> list[Reject]:
+    """Ingest the records `open_records()` yields, `batch` mentions per transaction of `unit_of_work`, then check
+    the spikes; the bad records are returned (and counted in `tally.rejected`).
+
+    `strict` reads the records once first and ingests nothing if any is bad; `dry_run` only counts and
+    matches. A run interrupted (even by Ctrl-C) keeps the batches committed: `tally.committed` says how
+    many new mentions they hold, and a re-run skips them.
+    """
+    bad: list[Reject] = []
+    if strict:
+        bad = [r for r in open_records() if isinstance(r, Reject)]
+        if bad:
+            tally.rejected = len(bad)
+            return bad
+    pending: list[Mention] = []
+
+    def flush() -> None:
+        if dry_run:
+            tally.ingested += len(pending)
+            tally.matched += sum(1 for m in pending if matcher.matching(m.text))
+        elif pending:
+            with unit_of_work() as session:
+                ingest_batch(session, clock, ACTOR, pending, matcher=matcher, playbooks=playbooks, scope=scope, tally=tally)
+            tally.committed = tally.ingested
+        pending.clear()
+        if after_batch is not None:
+            after_batch()
+
+    for record in open_records():
+        tally.read += 1
+        if isinstance(record, Reject):
+            bad.append(record)
+        else:
+            pending.append(record)
+            if len(pending) >= batch:
+                flush()
+    flush()
+    if not dry_run and not scope.is_drill:
+        with unit_of_work() as session:
+            check_spikes(session, clock, ACTOR, playbooks=playbooks, brand=scope.brand, rule=spike_rule, tally=tally, lang=lang)
+    tally.rejected = len(bad)
+    return bad
 
 
 def _new_mentions(session: Session, mentions: Sequence[Mention]) -> list[Mention]:
@@ -133,10 +180,10 @@ def thread_key(mention: Mention) -> str:
 class _Desk:
     """One batch's work on incidents: which incident each matching mention joins, then the new signals."""
 
-    def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], brand: str | None, tally: Tally,
-                 roster: Roster | None, *, own_posts: set[tuple[str, str]]):
-        self.session, self.clock, self.actor, self.playbooks, self.brand, self.tally = session, clock, actor, playbooks, brand, tally
-        self.roster = roster
+    def __init__(self, session: Session, clock: Clock, actor: str, playbooks: Mapping[str, Playbook], scope: Scope, tally: Tally,
+                 *, own_posts: set[tuple[str, str]]):
+        self.session, self.clock, self.actor, self.playbooks, self.tally = session, clock, actor, playbooks, tally
+        self.scope, self.brand = scope, scope.brand
         self.own_posts = own_posts  # this batch's posts by the brand's own account, not flushed yet
         self.open: dict[str, list[Incident]] = {}
         self.recent: dict[int, list[str]] = {}
@@ -149,7 +196,7 @@ class _Desk:
     def _open_incidents(self, playbook_id: str) -> list[Incident]:
         if playbook_id not in self.open:
             query = select(Incident).where(Incident.playbook_id == playbook_id, Incident.state.not_in(FINAL_STATES),
-                                           Incident.is_drill.is_(False), Incident.brand.is_(None) if self.brand is None
+                                           Incident.is_drill.is_(self.scope.is_drill), Incident.brand.is_(None) if self.brand is None
                                            else Incident.brand == self.brand).order_by(Incident.number).options(lazyload("*"))
             self.open[playbook_id] = list(self.session.scalars(query))
         return self.open[playbook_id]
@@ -185,7 +232,8 @@ class _Desk:
         self.recent.setdefault(incident.id, []).insert(0, folded)
         del self.recent[incident.id][RECENT_TEXTS:]
         self.joined[incident.id].append({"mention": f"{mention.platform}:{mention.id}", "phrase": verdict.match.phrase,
-                                         "score": round(verdict.match.score, 1), "excerpt": verdict.match.excerpt[:120], "why": why})
+                                         "score": round(verdict.match.score, 1), "excerpt": verdict.match.excerpt[:120], "why": why,
+                                         "created_at": mention.created_at.isoformat()})
 
     def _may_open(self, mention: Mention, verdict: Verdict, folded: str) -> bool:
         """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name or under a
@@ -258,7 +306,7 @@ class _Desk:
         autoflush, self.session.autoflush = self.session.autoflush, True  # open_incident relies on it to order its rows
         try:
             incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
-                                               brand=self.brand, lang=lang, signals=_signals_of([mention]), roster=self.roster)
+                                               brand=self.brand, lang=lang, signals=_signals_of([mention]), is_drill=self.scope.is_drill)
         finally:
             self.session.autoflush = autoflush
         self._open_incidents(verdict.playbook_id).append(incident)
@@ -284,7 +332,7 @@ class _Desk:
             before = (incident.severity, incident.level)
             signals = _measured(self.session, incident, self.fresh[incident_id])
             incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
-                                     why=f"{len(joined)} new mention(s) measured", roster=self.roster)
+                                     why=f"{len(joined)} new mention(s) measured")
             if (incident.severity, incident.level) != before:
                 self.tally.escalations.append(f"{incident.ref}: {before[0]} → {incident.severity}, level {incident.level}")
 
@@ -359,9 +407,9 @@ def spike_brands(session: Session, clock: Clock) -> list[str | None]:
 
 
 def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mapping[str, Playbook], brand: str | None,
-                 rule: SpikeRule, tally: Tally, roster: Roster | None = None, lang: str = "en") -> None:
+                 rule: SpikeRule, tally: Tally, lang: str = "en") -> None:
     """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity
-    (and, with a `roster`, pages).
+    (announced: paging reacts).
 
     Reads only `clock`; an alert is raised at most once per hour and never within the cool-down.
     """
@@ -384,14 +432,14 @@ def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mappi
         spike = check_spike(counts, hour_at=hour_at, rule=rule, positives=positives, last_alert_at=last)
         if spike is None:
             continue
-        incident = _spike_incident(session, clock, actor, playbook, brand, spike, roster, lang, tally) if spike.crisis else None
+        incident = _spike_incident(session, clock, actor, playbook, brand, spike, lang, tally) if spike.crisis else None
         session.add(SpikeAlert(brand=brand, playbook_id=playbook_id, hour_at=hour_at, count=spike.count, why=spike.why,
                                crisis=spike.crisis, raised_at=now, incident_id=incident.id if incident else None))
         tally.spikes.append(f"{playbook_id} at {hour_at:%Y-%m-%d %H:00} UTC: {spike.why}" + (f" ({incident.ref})" if incident else ""))
 
 
 def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbook, brand: str | None, spike,
-                    roster: Roster | None, lang: str, tally: Tally) -> Incident:
+                    lang: str, tally: Tally) -> Incident:
     """The open incident the spike concerns (opened if none), one severity higher."""
     query = select(Incident).where(Incident.playbook_id == playbook.id, Incident.state.not_in(FINAL_STATES),
                                    Incident.is_drill.is_(False), Incident.brand.is_(None) if brand is None
@@ -400,6 +448,6 @@ def _spike_incident(session: Session, clock: Clock, actor: str, playbook: Playbo
     if incident is None:
         what = SPIKE_TITLE.get(lang, SPIKE_TITLE["en"]).format(count=spike.count)
         incident = incidents.open_incident(session, clock, actor, playbook, brand=brand, lang=lang, title=f"{playbook.title(lang)}: {what}",
-                                           signals={"mentions_per_hour": spike.count}, roster=roster)
+                                           signals={"mentions_per_hour": spike.count})
         tally.opened.append(incident.ref)
-    return incidents.raise_severity(session, clock, actor, incident.ref, why=spike.why, roster=roster)
+    return incidents.raise_severity(session, clock, actor, incident.ref, why=spike.why)

@@ -4,9 +4,33 @@ reserves to roles (`permissions:`) needs one of them. Without a roster, anyone m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
 from crisis.errors import RefusedError
-from crisis.oncall.roster import Roster
 from crisis.playbook.model import Playbook
+
+
+class Member(Protocol):
+    id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+class Roster(Protocol):
+    """Who may act: the people of the on-call roster with their roles (crisis.oncall.roster.Roster is one)."""
+
+    path: Path | None
+
+    @property
+    def people(self) -> Sequence[Member]: ...
+
+    def find_person(self, person_id: str) -> Member | None: ...
+
+    def roles_of(self, person_id: str) -> tuple[str, ...]: ...
+
+    def holders(self, role: str) -> Sequence[Member]: ...
 
 WORDS = {  # action → what the refusal calls it
     "acknowledge": "acknowledging", "respond": "starting the response to", "next": "moving on the steps of",

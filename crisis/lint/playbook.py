@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from crisis.incident.lifecycle import edges, leaf_states
+from crisis.playbook.finding import Finding
 from crisis.playbook.model import Condition, Playbook, severity_rank
+from crisis.replies.render import check_replies
 from crisis.settings import LANGUAGES
 from crisis.triage.match import Matcher
 
 FINAL = ("closed",)
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    message: str
-    level: str = "error"  # error or warning
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message}"
-
-
 def check_playbook(playbook: Playbook, templates_dir: Path) -> list[Finding]:
-    """Every problem found in `playbook`; an empty list means it is fit to run."""
-    return [*_reachability(playbook), *_facts_in_time(playbook), *_templates(playbook, templates_dir), *_rules(playbook),
-            *_detection(playbook)]
+    """Every problem found in `playbook` and its templates; an empty list means it is fit to run. The templates
+    are read (syntax, variables, each rendered with the samples) only when every one the steps name exists."""
+    missing = _templates(playbook, templates_dir)
+    replies = [] if missing else check_replies(playbook, templates_dir)
+    return [*_reachability(playbook), *_facts_in_time(playbook), *missing, *_rules(playbook), *_detection(playbook), *replies]
 
 
 def _possible(playbook: Playbook, condition: Condition) -> bool:

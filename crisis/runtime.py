@@ -1,0 +1,118 @@
+"""The composition root: one `Runtime` holds what every entry point needs (settings, clock, database,
+roster, playbooks, notifiers) and gives the unit of work. The CLI, the demo, drills and the tests
+all build one; nothing else assembles these parts.
+
+Everything heavy (SQLAlchemy, the roster, the playbooks) loads on first use, so a command that
+does not need it does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from crisis.clock import Clock
+from crisis.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from crisis.oncall.roster import Roster
+    from crisis.outbox.notifiers import Notifier
+    from crisis.playbook.model import Playbook
+    from crisis.triage.spikes import SpikeRule
+
+ROSTER_FILE = "oncall.yaml"
+
+
+class Runtime:
+    """One process's wiring. `roster` and `notifiers` may be given (tests, drills); else they come from
+    the workspace and the environment."""
+
+    def __init__(self, settings: Settings, clock: Clock, *, engine: Engine | Callable[[], Engine] | None = None,
+                 roster: Roster | None | str = "workspace", notifiers: Mapping[str, Notifier] | None = None,
+                 env: Mapping[str, str] = os.environ, write: Callable[[str], None] = print) -> None:
+        self.settings, self.clock, self.env, self.write = settings, clock, env, write
+        self._engine = engine
+        if roster != "workspace":
+            self.__dict__["roster"] = roster
+        if notifiers is not None:
+            self.__dict__["notifiers"] = notifiers
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database (given, made by the given factory, or opened from the settings), its schema up to date."""
+        if callable(self._engine):
+            return self._engine()
+        if self._engine is not None:
+            return self._engine
+        from crisis.db import open_engine
+
+        return open_engine(self.settings.database_url, lock_timeout_ms=self.settings.lock_timeout_ms)
+
+    @cached_property
+    def roster(self) -> Roster | None:
+        """The workspace's `oncall.yaml`, or None without one (anyone may act, nobody is paged). Raises ContentError."""
+        if self.settings.workspace is None or not (self.settings.workspace / ROSTER_FILE).is_file():
+            return None
+        from crisis.oncall.roster import load_roster
+
+        return load_roster(self.settings.workspace / ROSTER_FILE)
+
+    @cached_property
+    def playbooks(self) -> dict[str, Playbook]:
+        """Every playbook of the workspace (or the shipped ones), by id. Raises ContentError naming the file and line."""
+        from crisis.playbook.loader import list_playbooks, load_playbook
+
+        return {pb.id: pb for pb in (load_playbook(path) for path in list_playbooks(self.settings.playbooks_dir))}
+
+    def playbook(self, playbook_id: str) -> Playbook:
+        """One playbook, read alone (a command that needs one need not parse them all). Raises NotFoundError, ContentError."""
+        if "playbooks" in self.__dict__ and playbook_id in self.playbooks:
+            return self.playbooks[playbook_id]
+        from crisis.playbook.loader import find_playbook_path, load_playbook
+
+        return load_playbook(find_playbook_path(self.settings.playbooks_dir, playbook_id))
+
+    @cached_property
+    def spike_rule(self) -> SpikeRule:
+        from crisis.triage.spikes import spike_rule
+
+        where = f"{self.settings.path}: triage.spikes" if self.settings.path else "triage.spikes"
+        return spike_rule(self.settings.spikes, where)
+
+    @cached_property
+    def notifiers(self) -> Mapping[str, Notifier]:
+        from crisis.outbox.notifiers import notifiers_from_env
+
+        return notifiers_from_env(self.env, write=self.write)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: the news the services announce is dispatched (paging) inside it, then it commits;
+        any error rolls everything back."""
+        from crisis.db import transaction
+
+        with transaction(self.engine) as session:
+            yield session
+            self.dispatch(session)
+
+    def dispatch(self, session: Session) -> list[Any]:
+        """Hand the news announced in `session` to paging until none is left; what each reaction paged."""
+        from crisis.incident.news import take_news
+
+        paged = []
+        while news := take_news(session):
+            from crisis.oncall.reactions import react
+
+            paged += [p for n in news if (p := react(session, self.clock, self.roster, n)) is not None]
+        return paged
+
+    def close(self) -> None:
+        """Close the database connections this runtime opened itself."""
+        if "engine" in self.__dict__ and self._engine is None:
+            self.engine.dispose()
