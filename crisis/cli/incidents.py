@@ -52,7 +52,7 @@ def list_(
 
     Example: crisis list --open
     """
-    from crisis.cli.views import incident_summary
+    from crisis.incident.story import incident_summary
     from crisis.incident.service import list_incidents
 
     with context.unit_of_work() as session:
@@ -86,14 +86,15 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
 
     Example: crisis timeline INC-0001 --json
     """
-    from crisis.cli.views import describe_event, event_dict
+    from crisis.incident.story import event_dict
     from crisis.incident.service import get_incident
     from crisis.incident.timeline import list_events
 
     with context.unit_of_work() as session:
-        events = [event_dict(e) for e in list_events(session, get_incident(session, ref))]
+        incident = get_incident(session, ref)
+        events = [event_dict(e, incident.lang) for e in list_events(session, incident)]
     if as_json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
     for e in events:
-        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {e['actor']:<12} {describe_event(e)}")
+        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {e['actor']:<12} {e['says']}")

@@ -198,10 +198,10 @@ def set_severity(session: Session, clock: Clock, actor: str, ref: str, severity:
         raise UsageError("a severity change needs its reason (--why)")
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "change its severity")
-    if severity == incident.severity:
-        raise RefusedError(f"{incident.ref} is already {severity}")
     playbook = pinned_playbook(session, incident)
     authorize(roster, playbook, actor=actor, action="severity", severity=incident.severity, ref=incident.ref)
+    if severity == incident.severity:
+        raise RefusedError(f"{incident.ref} is already {severity}")
     rose = severity_rank(severity) < severity_rank(incident.severity)
     if not rose:  # lowering is half-way to dismissing: it needs the roles dismissing needs at the old severity
         authorize(roster, playbook, actor=actor, action="dismiss", severity=incident.severity, ref=incident.ref)

@@ -1,0 +1,203 @@
+"""The seams drills and reports stand on: typed timeline events, news dispatched to paging by the unit of work,
+the drill scope through ingest, one strict Settings, and every writing command checked against the roster."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from crisis.clock import VirtualClock
+from crisis.errors import ContentError
+from crisis.incident import events as ev
+from crisis.incident.chain import GENESIS, event_hash
+from crisis.incident.models import Event, Incident
+from crisis.incident.story import describe
+from crisis.incident.timeline import verify_chain
+from crisis.playbook.loader import list_playbooks, load_playbook
+from crisis.runtime import Runtime
+from crisis.settings import Settings, load_settings
+from crisis.triage.match import Matcher
+from crisis.triage.mention import Scope
+from crisis.triage.readers import Mention
+from crisis.triage.service import Tally, ingest_batch
+from tests.test_oncall_roster import install_roster
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+
+
+def every_kind() -> list[ev.TimelineEvent]:
+    """One event of each kind, its fields filled with values of their type."""
+    samples = {"str": "x", "str | None": "y", "int": 3, "bool": True, "Any": "v", "datetime | None": NOW}
+    made = []
+    for cls in ev.KINDS.values():
+        values = {f.name: samples[f.type] for f in dataclasses.fields(cls) if f.type in samples}
+        made.append(cls(**values))
+    return made
+
+
+@pytest.mark.parametrize("event", every_kind(), ids=lambda e: e.kind)
+def test_each_event_kind_reads_back_as_written_and_says_something_in_both_languages(event):
+    """The stored dict is plain JSON; parsing it gives the same typed event; each kind has its own sentence."""
+    stored = json.loads(json.dumps(event.data()))
+    assert ev.parse_event(event.kind, stored) == event
+    for lang in ("fr", "en"):
+        assert describe(event, lang) not in ("", event.kind)
+    assert describe(event, "fr") != describe(event, "en") or event.kind in ("checked",)
+
+
+def test_the_stored_shape_is_the_one_timelines_were_hashed_with():
+    """`from_` is stored as `from` and a delivery's `kind_of` as `kind`: old timelines keep verifying."""
+    assert ev.Transition(trigger="acknowledge", from_="detected", to="triage").data()["from"] == "detected"
+    assert ev.NotificationSent(kind_of="page").data()["kind"] == "page"
+    assert "idempotency_key" not in ev.ReplyPublished(reply="R1").data()
+    assert ev.parse_event("reply_published", {"reply": "R1"}).idempotency_key is None
+
+
+def test_an_unknown_kind_is_kept_not_lost():
+    """A timeline written by a newer version still reads: the event keeps its kind and data."""
+    event = ev.parse_event("drill_inject", {"inject": "press"})
+    assert isinstance(event, ev.Unrecognised) and event.data() == {"inject": "press"} and describe(event) == "drill_inject"
+
+
+def test_a_timeline_written_as_plain_dicts_still_verifies(workspace, cli):
+    """An event hashed before the typed events existed (its data a hand-written dict) verifies and reads."""
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo")
+    runtime = Runtime(load_settings(), VirtualClock(NOW))
+    with runtime.unit_of_work() as session:
+        incident = session.scalar(select(Incident))
+        data = {"trigger": "acknowledge", "from": "detected", "to": "triage", "note": None,
+                "deadlines_met": ["acknowledge"], "deadlines_cancelled": [], "deadlines_armed": []}
+        seq, at = incident.event_count + 1, NOW
+        digest = event_hash(incident.head_hash or GENESIS, incident.ref, seq, at, "ana", "transition", data)
+        session.add(Event(incident_id=incident.id, seq=seq, at=at, actor="ana", kind="transition", data=data,
+                          prev_hash=incident.head_hash, hash=digest))
+        incident.event_count, incident.head_hash = seq, digest
+    with runtime.unit_of_work() as session:
+        incident = session.scalar(select(Incident))
+        assert verify_chain(session, incident) is None
+        last = session.scalar(select(Event).where(Event.seq == seq))
+        assert last.typed() == ev.Transition(trigger="acknowledge", from_="detected", to="triage", deadlines_met=["acknowledge"])
+    runtime.close()
+    assert "acknowledge: detected → triage; met: acknowledge" in cli("timeline", "INC-0001").stdout
+
+
+def test_the_incident_core_pages_only_through_the_unit_of_work(workspace, cli):
+    """Opening in a bare transaction announces news nobody hears; the runtime's unit of work pages with its roster."""
+    from crisis.db import transaction
+    from crisis.incident.service import open_incident
+    from crisis.outbox.models import Notification
+
+    install_roster(workspace)
+    runtime = Runtime(load_settings(), VirtualClock(NOW))
+    playbook = runtime.playbook("bad_buzz")
+    with transaction(runtime.engine) as session:
+        open_incident(session, runtime.clock, "ana", playbook, title="Bare", severity="SEV1")
+    with runtime.unit_of_work() as session:
+        assert session.scalars(select(Notification)).all() == []
+        open_incident(session, runtime.clock, "ana", playbook, title="Wired", severity="SEV1")
+    with runtime.unit_of_work() as session:
+        paged = {n.incident.title for n in session.scalars(select(Notification))}
+        assert paged == {"Wired"}
+    runtime.close()
+
+
+def ingest(runtime: Runtime, scope: Scope, mentions: list[Mention]) -> Tally:
+    playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(ROOT / "playbooks"))}
+    tally = Tally()
+    with runtime.unit_of_work() as session:
+        ingest_batch(session, runtime.clock, "triage", mentions, matcher=Matcher({k: p.detect for k, p in playbooks.items()}),
+                     playbooks=playbooks, scope=scope, tally=tally)
+    return tally
+
+
+def test_a_drill_scope_opens_drill_incidents_and_never_joins_real_ones(database_url):
+    """A drill's mentions open a drill incident; the real stream then opens its own, never joining the drill's."""
+    runtime = Runtime(Settings(workspace=None, content=ROOT, database_url=database_url), VirtualClock(NOW))
+    at = NOW - timedelta(minutes=5)
+    drill = ingest(runtime, Scope(brand="Acme", is_drill=True), [Mention("d1", "x", "Acme account hacked!! do not click", at)])
+    real = ingest(runtime, Scope(brand="Acme"), [Mention("r1", "x", "Acme account hacked!! do not click the link", at)])
+    with runtime.unit_of_work() as session:
+        incidents = {i.ref: i.is_drill for i in session.scalars(select(Incident))}
+        attached = session.scalars(select(Event).where(Event.kind == "mentions_attached")).all()
+    assert drill.opened and real.opened and drill.opened != real.opened
+    assert incidents == {drill.opened[0]: True, real.opened[0]: False}
+    assert all(m["created_at"] == at.isoformat() for e in attached for m in e.data["mentions"]), "each mention keeps when it was posted"
+    runtime.close()
+
+
+@pytest.mark.parametrize("toml,message", [
+    ('[workspace]\nbrand = 42\n', "crisis.toml:2: workspace.brand: 42 is not a text"),
+    ('[workspace]\ntimezone = "Mars/Olympus"\n', "crisis.toml:2: workspace.timezone: unknown time zone 'Mars/Olympus'"),
+    ('workspace = 3\n', "crisis.toml: workspace: must be a table [workspace]"),
+    ('[database]\nurl = 12\n', "crisis.toml:2: database.url: 12 is not a text"),
+    ('[database]\nurl = "x"\n', "crisis.toml:2: database.url: 'x' is not a database URL"),
+    ('[replies]\ncontact = "care@acme.example"\nwebook_url = "https://x"\n', "crisis.toml:3: replies.webook_url: unknown key"),
+    ('[triage]\nspikes = 1\n', "crisis.toml:2: triage.spikes: [triage.spikes] must be a table"),
+])
+def test_a_bad_crisis_toml_is_named_by_line_and_key(tmp_path, toml, message):
+    (tmp_path / "crisis.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_settings(tmp_path, env={})
+    assert message in caught.value.message
+
+
+def test_crisis_toml_is_read_once_into_one_settings(tmp_path):
+    (tmp_path / "crisis.toml").write_text('[workspace]\nbrand = "Acme"\n[replies]\ncontact = "care@acme.example"\n'
+                                          'webhook_url = "https://hooks.example.org/c"\n[triage.spikes]\nk = 3\n', encoding="utf-8")
+    settings = load_settings(tmp_path, env={})
+    assert (settings.brand, settings.contact, settings.webhook_url, settings.spikes) == (
+        "Acme", "care@acme.example", "https://hooks.example.org/c", {"k": 3})
+    assert Runtime(settings, VirtualClock(NOW)).spike_rule.k == 3
+
+
+WRITING = [  # every command that changes an incident, as someone on no roster would type it
+    ("open", "--playbook", "bad_buzz", "--title", "x"),
+    ("ack", "INC-0001"), ("respond", "INC-0001"), ("dismiss", "INC-0001"), ("escalate", "INC-0001", "--why", "x"),
+    ("fact", "INC-0001", "press_pickup", "yes"), ("severity", "INC-0001", "SEV4", "--why", "x"),
+    ("review", "INC-0001", "--what", "a", "--gained", "b", "--follow-up", "Logins; ana; 2027-01-15"), ("oncall", "ack", "INC-0001"),
+    ("reply", "draft", "INC-0001", "--template", "holding_statement", "--channel", "facebook", "--set", "next_update_at=3 pm"), ("reply", "approve", "INC-0001", "R1"), ("reply", "reject", "INC-0001", "R1", "--why", "x"),
+    ("reply", "publish", "INC-0001", "R1"),
+]
+
+
+@pytest.mark.parametrize("command", WRITING, ids=lambda c: " ".join(c[:2]))
+def test_someone_on_no_roster_changes_nothing(workspace, cli, command):
+    """With oncall.yaml, mallory (on no roster) is refused by every writing command, and the timeline stays as it was."""
+    install_roster(workspace)
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV4", user="ana")
+    cli("fact", "INC-0001", "offending_content", "catalogue_or_website", user="ana")
+    before = cli("timeline", "INC-0001", "--json").stdout
+    result = cli(*command, user="mallory", code=4)
+    assert "'mallory' is not on the on-call roster" in result.stderr
+    assert cli("timeline", "INC-0001", "--json").stdout == before
+
+
+def test_lowering_the_severity_needs_the_roles_that_dismissing_needs(workspace, cli):
+    """bruno (community manager) may not take a SEV1 to SEV3 and then dismiss it: lowering is half-way to dismissing."""
+    install_roster(workspace)
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV1", user="ana")
+    refused = cli("severity", "INC-0001", "SEV3", "--why", "calmer now", user="bruno", code=4)
+    assert "dismissing INC-0001 at SEV1 needs the role" in refused.stderr
+
+
+def test_a_published_text_is_the_approved_text(workspace, cli):
+    """A reply whose text was changed in the database after its approval is refused at publication."""
+    from crisis.replies.models import Reply
+
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV3")
+    cli("fact", "INC-0001", "offending_content", "catalogue_or_website")
+    cli("reply", "draft", "INC-0001", "--template", "holding_statement", "--channel", "facebook", "--set", "next_update_at=3 pm",
+        "--set", "contact=care@acme.example")
+    cli("reply", "approve", "INC-0001", "R1", user="bea")
+    runtime = Runtime(load_settings(), VirtualClock(NOW))
+    with runtime.unit_of_work() as session:
+        session.execute(update(Reply).values(text="We did nothing wrong."))
+    runtime.close()
+    refused = cli("reply", "publish", "INC-0001", "R1", code=4)
+    assert "R1's text is not the text that was approved" in refused.stderr
