@@ -201,3 +201,19 @@ def test_a_published_text_is_the_approved_text(workspace, cli):
     runtime.close()
     refused = cli("reply", "publish", "INC-0001", "R1", code=4)
     assert "R1's text is not the text that was approved" in refused.stderr
+
+
+def test_a_runtime_with_recording_notifiers_delivers_pages_and_sends_nothing_out(workspace, cli):
+    """`tick(runtime)` delivers through whatever notifiers the runtime holds: a drill's recording ones keep every page."""
+    from crisis.outbox.recording import recording_notifiers
+    from crisis.scheduler import tick
+
+    install_roster(workspace)
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV1", user="ana")
+    notifiers = recording_notifiers()
+    runtime = Runtime(load_settings(), VirtualClock(datetime.fromisoformat("2026-11-20T10:01:00+00:00")), notifiers=notifiers)
+    report = tick(runtime)
+    runtime.close()
+    assert report.sent == len(report.deliveries) > 0
+    assert {m.payload["person"] for n in notifiers.values() for m in n.sent} == {"bruno", "claire"}  # the cell, level 1
+    assert all("INC-0001" in m.subject for n in notifiers.values() for m in n.sent)
