@@ -215,5 +215,5 @@ def test_a_runtime_with_recording_notifiers_delivers_pages_and_sends_nothing_out
     report = tick(runtime)
     runtime.close()
     assert report.sent == len(report.deliveries) > 0
-    assert {m.payload["person"] for n in notifiers.values() for m in n.sent} == {"bruno", "claire"}  # the cell, level 1
+    assert {m.payload["person"] for n in notifiers.values() for m in n.sent} == {"ana", "claire"}  # the cell, level 1: on call this Friday + comms lead
     assert all("INC-0001" in m.subject for n in notifiers.values() for m in n.sent)
