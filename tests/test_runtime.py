@@ -217,3 +217,23 @@ def test_a_runtime_with_recording_notifiers_delivers_pages_and_sends_nothing_out
     assert report.sent == len(report.deliveries) > 0
     assert {m.payload["person"] for n in notifiers.values() for m in n.sent} == {"ana", "claire"}  # the cell, level 1: on call this Friday + comms lead
     assert all("INC-0001" in m.subject for n in notifiers.values() for m in n.sent)
+
+
+def test_responders_opening_at_once_all_get_an_incident_and_distinct_references(database_url):
+    """Eight responders open at the same moment: every open succeeds, numbered 1 to 8 (no 'the incident changed')."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crisis.incident.service import open_incident
+
+    runtime = Runtime(Settings(workspace=None, content=ROOT, database_url=database_url), VirtualClock(NOW), roster=None)
+    playbook = runtime.playbook("rumour")
+    runtime.engine  # the schema is created once, before the race
+
+    def open_one(n: int) -> str:
+        with runtime.unit_of_work() as session:
+            return open_incident(session, runtime.clock, f"responder{n}", playbook, title=f"Rumour {n}").ref
+
+    with ThreadPoolExecutor(8) as pool:
+        refs = list(pool.map(open_one, range(8)))
+    runtime.close()
+    assert sorted(refs) == [f"INC-{n:04d}" for n in range(1, 9)]

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from crisis.clock import Clock
-from crisis.errors import NotFoundError, RefusedError, UsageError
+from crisis.errors import ConflictError, NotFoundError, RefusedError, UsageError
 from crisis.incident import deadlines, events, lifecycle
 from crisis.incident.models import ChecklistMark, Deadline, Event, FactAnswer, FollowUpRow, Incident, PlaybookVersion, Review
 from crisis.incident.news import IncidentAcknowledged, IncidentOpened, IncidentQuieted, IncidentWorsened, announce
@@ -51,17 +52,19 @@ def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"unknown severity {severity!r}", hint=f"use one of: {', '.join(SEVERITIES)}")
     if session.get(PlaybookVersion, playbook.version) is None:
-        session.add(PlaybookVersion(version=playbook.version, playbook_id=playbook.id, path=playbook.path,
-                                    source=playbook.source, first_used_at=now))
+        try:
+            with session.begin_nested():  # another responder may pin the same version at the same moment
+                session.add(PlaybookVersion(version=playbook.version, playbook_id=playbook.id, path=playbook.path,
+                                            source=playbook.source, first_used_at=now))
+        except IntegrityError:
+            pass
     signals = dict(signals or {})
     assessed = playbook.evaluate_severity(signals)
-    number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
-    incident = Incident(number=number, playbook_id=playbook.id, playbook_version=playbook.version, title=title.strip(),
+    incident = Incident(playbook_id=playbook.id, playbook_version=playbook.version, title=title.strip(),
                         brand=brand, channel=channel, lang=lang, severity=severity or assessed, state="detected",
                         level=playbook.level_for(severity or assessed), signals=signals, is_drill=is_drill,
                         opened_by=actor, opened_at=now, updated_at=now, head_hash="")
-    session.add(incident)
-    session.flush()
+    _number(session, incident)
     armed = deadlines.arm_on_entry(incident, playbook, "detected", now)
     append_event(session, incident, now, actor, events.Opened(
         playbook=playbook.id, version=playbook.version, title=incident.title, severity=incident.severity,
@@ -69,6 +72,22 @@ def open_incident(session: Session, clock: Clock, actor: str, playbook: Playbook
         level=incident.level, brand=brand, channel=channel, is_drill=is_drill, deadlines_armed=_describe(armed)))
     announce(session, IncidentOpened(incident.id, f"incident opened at {incident.severity}"))
     return incident
+
+
+def _number(session: Session, incident: Incident, *, tries: int = 20) -> None:
+    """Give the incident the next reference and flush it. Two responders opening at once both succeed: the
+    second insert of a number is undone in its savepoint and the next number taken."""
+    for _ in range(tries):
+        incident.number = (session.scalar(select(func.max(Incident.number))) or 0) + 1
+        try:
+            with session.begin_nested():
+                session.add(incident)
+                session.flush()
+            return
+        except IntegrityError:
+            session.expunge(incident) if incident in session else None
+    raise ConflictError("could not give the incident a reference: too many incidents are being opened at once",
+                        hint="run the same command again")
 
 
 def get_incident(session: Session, ref: str) -> Incident:
