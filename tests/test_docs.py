@@ -57,3 +57,42 @@ def test_every_exit_code_is_documented():
     table = README.split("### Exit codes", 1)[1]
     for code in codes | {0}:
         assert re.search(rf"^\| {code} \|", table, re.M), f"exit code {code} is not in the README"
+
+
+def readme_walk() -> list[str]:
+    """The lines of the README's "A responder's session" block."""
+    section = README.split("## A responder's session", 1)[1]
+    return re.search(r"```sh\n(.+?)\n```", section, re.S)[1].splitlines()
+
+
+def test_the_responders_session_runs_as_written(tmp_path, monkeypatch, database_url):
+    """Each line of the README's walk, in a fresh workspace, exits as its comment says (0 unless `exit N`)."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from crisis.cli import app, context
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CRISIS_DATABASE_URL", database_url)
+    for name in ("CRISIS_NOW", "CRISIS_USER", "CRISIS_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    context.reset()
+    runner, env = CliRunner(), {}
+    for line in readme_walk():
+        command, _, comment = line.partition("#")
+        expected = int(re.search(r"exit (\d)", comment)[1]) if re.search(r"exit (\d)", comment) else 0
+        for part in command.split("&&"):
+            words = shlex.split(part)
+            if words[0] == "export":
+                key, value = words[1].split("=", 1)
+                env[key] = value
+                continue
+            if words[0] == "cd":
+                monkeypatch.chdir(words[1])
+                context.settings.cache_clear()
+                continue
+            assert words[0] == "crisis", line
+            result = runner.invoke(app, words[1:], env=env)
+            assert result.exit_code == expected, f"{line}\n{result.stdout}\n{result.stderr}"
+    context.reset()
