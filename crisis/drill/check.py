@@ -146,6 +146,8 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
 
 def _objective(review: _Review, objective) -> None:
     where, line, args, scenario = f"objective {objective.id}", objective.line, objective.args, review.scenario
+    if objective.since is not None and scenario.find_inject(objective.since) is None:
+        review.add(line, f"{where}: `from` names no inject of this scenario: {objective.since!r}")
     if objective.within is not None and objective.within > scenario.duration:
         review.add(line, f"{where}: `within` is longer than the drill ({format_offset(scenario.duration)}); it can never be missed", "warning")
     if objective.expect == "published" and "template" in args and review.playbooks and not review.template(str(args["template"])):

@@ -154,7 +154,7 @@ def _inject(src: Source, node: yaml.Node, where: str) -> Inject:
 
 def _objective(src: Source, node: yaml.Node, where: str) -> Objective:
     m = read_mapping(src, node, where, required=("id", "title", "expect", "weight"))
-    em = read_mapping(src, m["expect"], f"{where}.expect", optional=(*EXPECTATIONS, "within", "grades"))
+    em = read_mapping(src, m["expect"], f"{where}.expect", optional=(*EXPECTATIONS, "within", "grades", "from"))
     kinds = [k for k in EXPECTATIONS if k in em]
     if len(kinds) != 1:
         raise src.error(m["expect"], f"{where}.expect", f"expected exactly one of: {', '.join(EXPECTATIONS)}")
@@ -170,6 +170,8 @@ def _objective(src: Source, node: yaml.Node, where: str) -> Objective:
     timed = kind in TIMED
     if timed != ("within" in em):
         raise src.error(m["expect"], f"{where}.expect", f"{kind} {'needs' if timed else 'takes no'} `within`")
+    if "from" in em and not timed:
+        raise src.error(em["from"], f"{where}.expect.from", f"{kind} is not timed: `from` goes with `within`")
     within = read_duration(src, em["within"], f"{where}.expect.within") if "within" in em else None
     grades = {}
     if "grades" in em:
@@ -180,7 +182,8 @@ def _objective(src: Source, node: yaml.Node, where: str) -> Objective:
         if within is None or known != sorted(known) or len(set(known)) != len(known):
             raise src.error(em["grades"], f"{where}.expect.grades", "grades need `within` and must grow: within < S < M")
     return Objective(read_name(src, m["id"], f"{where}.id"), read_localized(src, m["title"], f"{where}.title"), kind, args,
-                     read_int(src, m["weight"], f"{where}.weight", 1, 100), within, grades, node.start_mark.line + 1)
+                     read_int(src, m["weight"], f"{where}.weight", 1, 100), within, grades,
+                     read_name(src, em["from"], f"{where}.expect.from") if "from" in em else None, node.start_mark.line + 1)
 
 
 def _start(src: Source, node: yaml.Node) -> Start:

@@ -190,8 +190,9 @@ class Inject:
 class Objective:
     """What the team should achieve, measured from the timeline, rated P/S/M/U and weighted.
 
-    A timed expectation is P within `within`, then S and M up to the `grades` given, U after or
-    never; an expectation without time is P when it holds over the whole drill, U otherwise."""
+    A timed expectation is P within `within` (counted from T+0, or from the inject `since` fires),
+    then S and M up to the `grades` given, U after or never; an expectation without time is P when
+    it holds over the whole drill, U otherwise."""
 
     id: str
     title: Localized
@@ -200,6 +201,7 @@ class Objective:
     weight: int
     within: timedelta | None = None
     grades: dict[str, timedelta] = field(default_factory=dict)
+    since: str | None = None
     line: int = 0
 
 
