@@ -133,6 +133,10 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
         both = {(c.key, c.arg, repr(c.value)) for c in inject.when} & {(c.key, c.arg, repr(c.value)) for c in inject.unless}
         if both:
             review.add(line, f"{where}: unreachable: the same condition is in both `if` and `unless` ({', '.join(k for k, _, _ in both)})")
+    levels = {lv for pb in review.playbooks.values() for lv in pb.escalation_levels}
+    for level in scenario.silent_levels:
+        if review.playbooks and level not in levels:
+            review.add(scenario.lines.get("silent_levels", 1), f"silent_levels: {level!r} is not an escalation level; expected one of: {', '.join(sorted(levels))}")
     for objective in scenario.objectives:
         _objective(review, objective)
     used = {getattr(i.body, "persona", None) for i in scenario.injects} | {getattr(i.body, "asked_by", None) for i in scenario.injects} \
@@ -160,18 +164,22 @@ def _objective(review: _Review, objective) -> None:
             review.add(line, f"{where}: {args.get('level')!r} is not an escalation level; expected one of: {', '.join(sorted(levels))}")
     if objective.expect == "severity_reached" and args.get("severity") not in ("SEV1", "SEV2", "SEV3", "SEV4"):
         review.add(line, f"{where}: {args.get('severity')!r} is not a severity")
+    if objective.expect == "checked":
+        items = {i.id for pb in review.playbooks.values() for s in pb.steps for i in s.checklist}
+        if review.playbooks and args.get("item") not in items:
+            review.add(line, f"{where}: {args.get('item')!r} is not a checklist item of {', '.join(review.playbooks)}")
     if objective.expect == "answered":
         review.persona(line, args.get("persona"), where)
     if objective.expect == "decided":
         point = scenario.find_inject(str(args.get("point")))
         if point is None or not isinstance(point.body, DecisionPoint):
             review.add(line, f"{where}: {args.get('point')!r} is not a decision point of this scenario")
-    for key in ("severity", "level", "template", "playbook", "persona", "point"):
+    for key in ("severity", "level", "template", "playbook", "persona", "point", "item"):
         if key in EXPECTS_ARG.get(objective.expect, ()) and key not in args:
             review.add(line, f"{where}: {objective.expect} needs {key!r}")
 
 
-EXPECTS_ARG = {"severity_reached": ("severity",), "escalated": ("level",), "answered": ("persona",), "decided": ("point",), "playbook": ("playbook",)}
+EXPECTS_ARG = {"checked": ("item",), "severity_reached": ("severity",), "escalated": ("level",), "answered": ("persona",), "decided": ("point",), "playbook": ("playbook",)}
 
 
 def check_play(play: Play, scenario: Scenario) -> list[Finding]:
@@ -186,7 +194,7 @@ def check_play(play: Play, scenario: Scenario) -> list[Finding]:
         if action.do == "decide" and point is not None and point not in points:
             findings.append(Finding(play.path, action.line, f"{where}: scenario {scenario.id} has no decision point {point!r}", "warning"))
         target = action.args.get("target")
-        if action.do in ("delete", "hide") and target is not None and scenario.find_inject(str(target)) is None \
+        if action.do in ("delete", "hide") and target not in (None, "any_critic") and scenario.find_inject(str(target)) is None \
                 and scenario.find_persona(str(target)) is None:
             findings.append(Finding(play.path, action.line, f"{where}: scenario {scenario.id} has no inject or persona {target!r}", "warning"))
     return findings

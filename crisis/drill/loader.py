@@ -93,8 +93,11 @@ def _persona(src: Source, node: yaml.Node, where: str) -> Persona:
 def _body(src: Source, kind: str, node: yaml.Node, where: str) -> Any:
     opt = lambda m, k, f: f(src, m[k], f"{where}.{k}") if k in m else None  # noqa: E731
     if kind == "post":
-        m = read_mapping(src, node, where, required=("persona", "text"), optional=("url",))
-        return Post(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["text"], f"{where}.text"), opt(m, "url", read_text))
+        m = read_mapping(src, node, where, required=("persona", "text"), optional=("url", "own_account"))
+        own = read_scalar(src, m["own_account"], f"{where}.own_account") if "own_account" in m else False
+        if not isinstance(own, bool):
+            raise src.error(m["own_account"], f"{where}.own_account", "expected true or false")
+        return Post(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["text"], f"{where}.text"), opt(m, "url", read_text), own)
     if kind == "wave":
         m = read_mapping(src, node, where, required=("count", "over", "peak", "pool", "platforms"),
                          optional=("personas", "variations", "hashtags"))
@@ -210,7 +213,7 @@ def parse_scenario(text: str, path: str) -> Scenario:
     if root is None:
         raise ContentError(f"{path}: the file is empty; a scenario needs at least id, title, playbooks, injects, objectives")
     top = read_mapping(src, root, "", required=("id", "title", "summary", "languages", "brand", "playbooks", "duration", "difficulty",
-                                                "personas", "injects", "objectives"), optional=("pools", "background", "start"))
+                                                "personas", "injects", "objectives"), optional=("pools", "background", "start", "silent_levels"))
     persona_nodes, inject_nodes, objective_nodes = (read_list(src, top[k], k) for k in ("personas", "injects", "objectives"))
     personas = [_persona(src, n, f"personas[{i}]") for i, n in enumerate(persona_nodes)]
     injects = [_inject(src, n, f"injects[{i}]") for i, n in enumerate(inject_nodes)]
@@ -254,7 +257,8 @@ def parse_scenario(text: str, path: str) -> Scenario:
         duration=read_duration(src, top["duration"], "duration"),
         difficulty=read_choice(src, top["difficulty"], "difficulty", DIFFICULTIES, "difficulty"),
         personas=tuple(personas), pools=pools, background=background, injects=tuple(injects), objectives=tuple(objectives),
-        start=_start(src, top["start"]) if "start" in top else None, path=path,
+        start=_start(src, top["start"]) if "start" in top else None,
+        silent_levels=read_names(src, top["silent_levels"], "silent_levels") if "silent_levels" in top else (), path=path,
         lines={key.value: key.start_mark.line + 1 for key, _ in root.value},
     )
 

@@ -30,7 +30,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "escalate": ((), ("to", "why")), "severity": (("level", "why"), ()),
     "review": (("what", "gained"), ("follow_ups",)),
     "decide": (("option",), ("point",)),              # option: an id, `good` or `default`; point: defaults to the one just put
-    "delete": (("target",), ()), "hide": (("target",), ()),  # target: an inject id or a persona: a critic's message
+    "delete": (("target",), ()), "hide": (("target",), ()),  # target: an inject id, a persona, or any_critic
     "answer": (("persona",), ("text",)),              # answer a journalist or a message to the team
     "page_ack": ((), ()),
 }

@@ -12,7 +12,7 @@ from crisis.playbook.durations import format_duration
 from crisis.playbook.model import Localized
 
 DIFFICULTIES = ("easy", "medium", "hard")
-DISPOSITIONS = ("critic", "angry_customer", "fan", "troll", "journalist", "influencer", "ngo", "competitor",
+DISPOSITIONS = ("critic", "angry_customer", "victim", "attacker", "fan", "troll", "journalist", "influencer", "ngo", "competitor",
                 "legal", "agency", "colleague", "platform", "authority", "neutral")
 PLATFORMS = ("x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "google_business", "tripadvisor",
              "trustpilot", "press", "email", "phone", "other")
@@ -37,9 +37,9 @@ CONDITIONS = {
 EXPECTATIONS = {
     "acknowledged": (), "severity_reached": ("severity",), "playbook": ("playbook",), "escalated": ("level",),
     "published": ("template",), "answered": ("persona",), "decided": ("point",), "review_filed": ("follow_ups",),
-    "four_eyes": (), "contact_invited": (), "no_critic_deleted": (), "update_promises_kept": (),
+    "checked": ("item", "first"), "four_eyes": (), "contact_invited": (), "no_critic_deleted": (), "update_promises_kept": (),
 }
-TIMED = ("acknowledged", "severity_reached", "playbook", "escalated", "published", "answered", "decided", "review_filed")
+TIMED = ("acknowledged", "severity_reached", "playbook", "escalated", "published", "answered", "decided", "review_filed", "checked")
 
 _OFFSET = re.compile(r"T\+(?:(?P<d>\d+)d)?(?:(?P<hh>\d+):(?P<mm>[0-5]\d)|(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?)")
 
@@ -99,9 +99,12 @@ class Condition:
 
 @dataclass(frozen=True)
 class Post:
+    """A single mention; `own_account` when the brand's own (hijacked) account wrote it."""
+
     persona: str
     text: str
     url: str | None = None
+    own_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class Scenario:
     injects: tuple[Inject, ...]
     objectives: tuple[Objective, ...]
     start: Start | None = None
+    silent_levels: tuple[str, ...] = ()  # escalation levels whose pages nobody answers (the on-call asleep)
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # top-level key → line, for findings
 
