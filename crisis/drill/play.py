@@ -29,9 +29,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "approve": ((), ("reply",)), "reject": (("why",), ("reply",)), "publish": ((), ("reply", "via")),
     "escalate": ((), ("to", "why")), "severity": (("level", "why"), ()),
     "review": (("what", "gained"), ("follow_ups",)),
-    "decide": (("option",), ("point",)),              # option: an id, `good` or `default`; point: defaults to the one just put
+    "decide": (("option",), ("point",)),              # option: an id, good, bad or default; point: defaults to the one just put
     "delete": (("target",), ()), "hide": (("target",), ()),  # target: an inject id, a persona, or any_critic
-    "answer": (("persona",), ("text",)),              # answer a journalist or a message to the team
+    "answer": ((), ("persona", "text")),              # answer a journalist or a message to the team (default: its sender)
     "page_ack": ((), ()),
 }
 TONES = ("neutral", "humour", "defensive")
