@@ -44,6 +44,22 @@ def _check_file(path: Path) -> tuple[int, list[str]]:
     return sum(f.level == "error" for f in findings), [str(f) for f in findings] or [f"{path}: ok"]
 
 
+def _plays_against_scenarios() -> list[str]:
+    """Warnings for plays naming injects, decision points or options a scenario lacks."""
+    from crisis.drill.check import check_play
+    from crisis.drill.loader import list_scenarios, load_scenario
+    from crisis.drill.play import load_play
+
+    folder, lines = context.settings().drills_dir, []
+    for play_path in sorted((folder / "teams").glob("*.yaml")):
+        for scenario_path in list_scenarios(folder):
+            try:
+                lines += [f"{f}\n" for f in check_play(load_play(play_path), load_scenario(scenario_path))]
+            except ContentError:
+                continue  # already reported above
+    return lines
+
+
 @app.command()
 def check(scenario: Annotated[str | None, typer.Argument(metavar="[FILE]", help="A scenario id or a .yaml file; default: every scenario and team.")] = None) -> None:
     """Check drill scenarios as an exercise reviewer would: file:line:column errors, unknown playbooks,
@@ -61,6 +77,8 @@ def check(scenario: Annotated[str | None, typer.Argument(metavar="[FILE]", help=
         count, lines = _check_file(path)
         errors += count
         typer.echo("\n".join(lines))
+    if scenario is None:
+        typer.echo("\n".join(_plays_against_scenarios()), nl=False)
     if errors:
         raise ContentError(f"{errors} error(s) in {len(paths)} file(s)", hint="fix them before the team rehearses with them")
 

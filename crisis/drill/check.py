@@ -190,9 +190,13 @@ def check_play(play: Play, scenario: Scenario) -> list[Finding]:
         where = f"action {action.do} (as {action.actor})"
         if action.on == "inject" and scenario.find_inject(action.on_arg or "") is None:
             findings.append(Finding(play.path, action.line, f"{where}: scenario {scenario.id} has no inject {action.on_arg!r}", "warning"))
-        point = action.args.get("point")
+        point, option = action.args.get("point"), action.args.get("option")
         if action.do == "decide" and point is not None and point not in points:
             findings.append(Finding(play.path, action.line, f"{where}: scenario {scenario.id} has no decision point {point!r}", "warning"))
+        options = {o.id for i in scenario.decision_points() if point in (None, i.id) for o in i.body.options}  # type: ignore[union-attr]
+        if action.do == "decide" and option not in ("good", "bad", "default") and option not in options:
+            findings.append(Finding(play.path, action.line, f"{where}: {option!r} is not good, bad, default or an option of "
+                                                            f"{point or 'any decision point'} in scenario {scenario.id}", "warning"))
         target = action.args.get("target")
         if action.do in ("delete", "hide") and target not in (None, "any_critic") and scenario.find_inject(str(target)) is None \
                 and scenario.find_persona(str(target)) is None:

@@ -13,7 +13,7 @@ import yaml
 from crisis.drill.scenario import (
     CHANNELS, CONDITIONS, DIFFICULTIES, DISPOSITIONS, EXPECTATIONS, INJECT_KINDS, PLATFORMS, TIMED, VARIATIONS, WEEKDAYS,
     Amplify, Article, Background, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Option, Persona, Post,
-    Scenario, Start, Wave, parse_offset,
+    STATES, Scenario, Start, Wave, parse_offset,
 )
 from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.durations import parse_duration
@@ -75,6 +75,8 @@ def read_conditions(src: Source, node: yaml.Node, where: str) -> tuple[Condition
             found.append(Condition(key, None, flag, line))
         elif key == "severity":
             found.append(Condition(key, read_choice(src, value, here, SEVERITIES, "severity"), True, line))
+        elif key == "state":
+            found.append(Condition(key, read_choice(src, value, here, STATES, "lifecycle state"), True, line))
         else:
             name = read_text(src, value, here)
             found.append(Condition(key, None if (key == "published" and name == "any") else read_name(src, value, here), True, line))

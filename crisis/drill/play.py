@@ -18,7 +18,7 @@ from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, rea
 
 # What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them.
 TRIGGERS = ("start", "incident_opened", "inject", "fact_known", "decision", "step_entered", "reply_drafted",
-            "reply_approved", "escalated", "message")
+            "reply_approved", "reply_published", "escalated", "message")
 # Each action (as the CLI names it) → (required arguments, optional arguments).
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ack": ((), ("note",)), "respond": ((), ("note",)), "next": ((), ("note",)), "stabilize": ((), ("note",)),
@@ -34,6 +34,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "answer": ((), ("persona", "text")),              # answer a journalist or a message to the team (default: its sender)
     "page_ack": ((), ()),
 }
+TEXTS = ("note", "text", "why", "what", "gained")  # a text, or {fr: …, en: …} taken in the scenario's language
 TONES = ("neutral", "humour", "defensive")
 BREACHES = ("self_approval", "critic_deleted", "humour_before_facts", "published_unapproved", "silence", "late_ack", "late_statement")
 
@@ -42,6 +43,15 @@ BREACHES = ("self_approval", "critic_deleted", "humour_before_facts", "published
 class Member:
     id: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A corrective action of the post-incident review: what, who, due how long after the review."""
+
+    action: str | Localized
+    owner: str
+    due: timedelta
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,15 @@ class Play:
         return next((m for m in self.people if m.id == member_id), None)
 
 
+def _follow_up(src: Source, node: yaml.Node, where: str, people: dict[str, Member]) -> FollowUp:
+    m = read_mapping(src, node, where, required=("action", "owner", "due"))
+    owner = read_name(src, m["owner"], f"{where}.owner")
+    if owner not in people:
+        raise src.error(m["owner"], f"{where}.owner", f"{owner!r} is not in this team's people: {', '.join(people)}")
+    action = read_localized(src, m["action"], f"{where}.action") if isinstance(m["action"], yaml.MappingNode) else read_text(src, m["action"], f"{where}.action")
+    return FollowUp(action, owner, read_duration(src, m["due"], f"{where}.due"))
+
+
 def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member]) -> Action:
     common = ("do", "as", "at", "on", "inject", "step", "after", "if", "unless")
     m = read_mapping(src, node, where, required=("do", "as"), optional=(*common, *{a for r, o in ACTIONS.values() for a in (*r, *o)}))
@@ -113,10 +132,17 @@ def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member])
         raise src.error(node, where, "`on: inject` needs `inject: ID`")
     args: dict[str, Any] = {}
     for key in (*required, *optional):
-        if key in m:
-            value = m[key]
-            args[key] = (yaml.constructor.SafeConstructor().construct_document(value) if not isinstance(value, yaml.ScalarNode)
-                         else read_scalar(src, value, f"{where}.{key}"))
+        if key not in m:
+            continue
+        value, here = m[key], f"{where}.{key}"
+        if key in TEXTS:
+            args[key] = read_localized(src, value, here) if isinstance(value, yaml.MappingNode) else read_text(src, value, here)
+        elif key == "follow_ups":
+            args[key] = tuple(_follow_up(src, n, f"{here}[{i}]", people) for i, n in enumerate(read_list(src, value, here)))
+        elif key == "values":
+            args[key] = {k: read_text(src, v, f"{here}.{k}") for k, v in read_mapping(src, value, here, optional=[k.value for k, _ in getattr(value, "value", ())]).items()}
+        else:
+            args[key] = read_scalar(src, value, here)
     if do == "draft":
         if ("template" in args) == ("text" in args):
             raise src.error(node, where, "`draft` needs either `template` (a name, or `step`) or `text` (a reply the team writes itself)")

@@ -19,6 +19,7 @@ PLATFORMS = ("x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "goo
 CHANNELS = ("email", "phone", "sms", "chat", "memo", "platform")  # how a message reaches the team
 VARIATIONS = ("typos", "hashtags", "elongation", "case", "emoji")  # how a wave varies its pool's texts
 INJECT_KINDS = ("post", "wave", "article", "message", "fact", "decision", "amplify")
+STATES = ("detected", "triage", "responding", "monitoring", "resolved", "closed", "dismissed")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RATINGS = {"P": 1.0, "S": 0.75, "M": 0.4, "U": 0.0}  # HSEEP: performed without / with some / with major challenges, unable
 # What a condition may ask of the team's actions so far, and what each takes as its value.
@@ -30,6 +31,7 @@ CONDITIONS = {
     "decided": "{decision point: option}",
     "fact": "{fact: value}",
     "step": "a step of the playbook reached",
+    "state": "the incident's lifecycle state now (detected, triage, responding, monitoring, resolved, closed)",
     "fired": "an earlier inject's id",
     "deleted_critic": "true or false",
 }
