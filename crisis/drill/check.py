@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisis.drill.play import Play
-from crisis.drill.scenario import Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Post, Scenario, Wave, format_offset
+from crisis.drill.scenario import Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Post, Scenario, Wave, format_offset, parse_offset
 from crisis.errors import ContentError
 from crisis.playbook.loader import load_playbook, parse_fact_value
 from crisis.playbook.model import Playbook
@@ -60,6 +60,12 @@ class _Review:
             known = ", ".join(sorted({f.id for pb in owners for f in pb.facts})) or "none"
             self.add(line, f"{where}: unknown fact {key!r}; the playbook's facts: {known}")
             return
+        if facts[0].type == "date" and isinstance(value, str) and value.startswith("T+"):
+            try:
+                parse_offset(value)  # the drill's own date: its start plus the offset
+            except ValueError as exc:
+                self.add(line, f"{where}: {exc}")
+            return
         try:
             parse_fact_value(facts[0], str(value).lower() if isinstance(value, bool) else str(value))
         except ValueError as exc:
@@ -99,6 +105,10 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
     end = format_offset(scenario.duration)
     if scenario.background is not None and scenario.background.pool not in scenario.pools:
         review.add(scenario.background.line, f"background: unknown pool {scenario.background.pool!r}; declared pools: {', '.join(scenario.pools) or 'none'}")
+    for before, inject in zip(scenario.injects, scenario.injects[1:]):
+        if inject.at < before.at:
+            review.add(inject.line, f"inject {inject.id} at {format_offset(inject.at)} comes after {before.id} at "
+                                    f"{format_offset(before.at)}: keep the MEL in time order, it is read as a timeline", "warning")
     for inject in scenario.injects:
         where, body, line = f"inject {inject.id}", inject.body, inject.line
         if inject.at > scenario.duration:
@@ -133,6 +143,7 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
         both = {(c.key, c.arg, repr(c.value)) for c in inject.when} & {(c.key, c.arg, repr(c.value)) for c in inject.unless}
         if both:
             review.add(line, f"{where}: unreachable: the same condition is in both `if` and `unless` ({', '.join(k for k, _, _ in both)})")
+    _facts_the_team_needs(review)
     levels = {lv for pb in review.playbooks.values() for lv in pb.escalation_levels}
     for level in scenario.silent_levels:
         if review.playbooks and level not in levels:
@@ -146,6 +157,20 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
         if persona.id not in used:
             review.add(persona.line, f"persona {persona.id} writes no inject", "warning")
     return review.findings
+
+
+def _facts_the_team_needs(review: _Review) -> None:
+    """Warn of every fact triage or an applicable step asks that no inject ever makes known: a
+    scripted team answers only what the scenario tells it."""
+    scenario = review.scenario
+    values = {i.body.key: i.body.value for i in sorted(scenario.injects, key=lambda i: i.at) if isinstance(i.body, FactKnown)}
+    for pid, pb in review.playbooks.items():
+        steps = [s for s in pb.steps if all(c.holds(values) for c in s.when)]
+        needed = dict.fromkeys([*pb.triage_requires, *(f for s in steps for f in s.requires_facts)])
+        for key in needed:
+            if key not in values:
+                review.add(scenario.lines.get("injects", 1), f"playbook {pid} asks for fact {key!r} but no inject makes it known; "
+                                                             "add a `fact` inject (what the team sees at once goes at T+0:00)", "warning")
 
 
 def _objective(review: _Review, objective) -> None:

@@ -30,7 +30,8 @@ def read_localized(src: Source, node: yaml.Node, where: str) -> Localized:
 def read_choice(src: Source, node: yaml.Node, where: str, choices: tuple[str, ...], what: str) -> str:
     value = read_text(src, node, where)
     if value not in choices:
-        raise src.error(node, where, f"{value!r} is not a {what}; expected one of: {', '.join(choices)}")
+        article = "an" if what[0] in "aeiou" else "a"
+        raise src.error(node, where, f"{value!r} is not {article} {what}; expected one of: {', '.join(choices)}")
     return value
 
 
