@@ -23,6 +23,7 @@ LAYERS = {
     "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall.rotations": 1, "crisis.oncall.policy": 1, "crisis.outbox.backoff": 1, "crisis.oncall.messages": 1,
     "crisis.oncall.permissions": 1, "crisis.oncall.check": 1, "crisis.outbox.notifiers": 2, "crisis.oncall.service": 3,
+    "crisis.drill": 1,
 }
 OWNERS = {  # third-party library → the only modules allowed to import it
     "transitions": ("crisis.incident.lifecycle",),
@@ -36,6 +37,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "click": (),
     "twitter_text": ("crisis.replies.channels",),
     "spellchecker": ("crisis.triage.lexicon",),
+    "croniter": ("crisis.drill.schedule",),
 }
 
 

@@ -105,3 +105,17 @@ def test_list_shows_shipped_and_workspace_scenarios_with_objectives_and_length(d
     text = cli("drill", "list").stdout
     assert "minimal" in text and "(2d, easy, fr, defamatory_review; 3 injects, 1 decision points)" in text
     assert "weights                  INVALID:" in text
+
+
+def test_the_example_in_the_docs_is_a_valid_scenario():
+    """docs/drills.md's complete example loads and has no error; its only warnings are the facts it says it leaves out."""
+    from crisis.drill.check import check_scenario
+    from crisis.drill.loader import parse_scenario
+
+    root = Path(__file__).resolve().parent.parent
+    doc = (root / "docs" / "drills.md").read_text(encoding="utf-8")
+    example = doc.split("`drills/review_storm.yaml`:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    findings = check_scenario(parse_scenario(example, "review_storm.yaml"), root / "playbooks", root / "templates")
+    assert [f for f in findings if f.level == "error"] == []
+    assert findings and all("asks for fact" in f.message for f in findings)
+    assert any("'review_url'" in f.message for f in findings) and any("'first_published_at'" in f.message for f in findings)

@@ -14,6 +14,7 @@ from crisis.playbook.model import Localized
 DIFFICULTIES = ("easy", "medium", "hard")
 DISPOSITIONS = ("critic", "angry_customer", "victim", "attacker", "fan", "troll", "journalist", "influencer", "ngo", "competitor",
                 "legal", "agency", "colleague", "platform", "authority", "neutral")
+CRITICS = ("critic", "angry_customer", "influencer", "ngo", "journalist", "troll", "victim")  # whose message must never be deleted
 PLATFORMS = ("x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "google_business", "tripadvisor",
              "trustpilot", "press", "email", "phone", "other")
 CHANNELS = ("email", "phone", "sms", "chat", "memo", "platform")  # how a message reaches the team
