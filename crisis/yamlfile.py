@@ -72,6 +72,19 @@ def read_mapping(src: Source, node: yaml.Node, where: str, required: Iterable[st
     return found
 
 
+def read_pairs(src: Source, node: yaml.Node, where: str) -> dict[str, yaml.Node]:
+    """A mapping whose keys are the author's own names (pools, values): each a valid name, once. Raises ContentError."""
+    if not isinstance(node, yaml.MappingNode):
+        raise src.error(node, where, f"expected a mapping, found {kind_of(node)}")
+    found: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        name = read_name(src, key, where)
+        if name in found:
+            raise src.error(key, where, f"key {name!r} appears twice")
+        found[name] = value
+    return found
+
+
 def read_scalar(src: Source, node: yaml.Node, where: str) -> Any:
     """A single value, typed as YAML reads it. Raises ContentError for a list or a mapping."""
     if not isinstance(node, yaml.ScalarNode):

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisis.drill.play import Play
-from crisis.drill.scenario import Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Post, Scenario, Wave, format_offset, parse_offset
+from crisis.drill.scenario import (
+    Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Post, Scenario, Wave, format_offset, parse_offset,
+)
 from crisis.errors import ContentError
 from crisis.playbook.loader import load_playbook, parse_fact_value
 from crisis.playbook.model import Playbook
@@ -173,7 +175,7 @@ def _facts_the_team_needs(review: _Review) -> None:
                                                              "add a `fact` inject (what the team sees at once goes at T+0:00)", "warning")
 
 
-def _objective(review: _Review, objective) -> None:
+def _objective(review: _Review, objective: Objective) -> None:
     where, line, args, scenario = f"objective {objective.id}", objective.line, objective.args, review.scenario
     if objective.since is not None and scenario.find_inject(objective.since) is None:
         review.add(line, f"{where}: `from` names no inject of this scenario: {objective.since!r}")

@@ -19,7 +19,9 @@ from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import SEVERITIES, Localized
 from crisis.settings import LANGUAGES
-from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_scalar, read_text
+from crisis.yamlfile import (
+    NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_pairs, read_scalar, read_text,
+)
 
 
 def read_localized(src: Source, node: yaml.Node, where: str) -> Localized:
@@ -64,7 +66,7 @@ def read_conditions(src: Source, node: yaml.Node, where: str) -> tuple[Condition
     for key, value in m.items():
         line, here = value.start_mark.line + 1, f"{where}.{key}"
         if key in ("decided", "fact"):
-            pairs = read_mapping(src, value, here, optional=[k.value for k, _ in getattr(value, "value", ())])
+            pairs = read_pairs(src, value, here)
             if len(pairs) != 1:
                 raise src.error(value, here, f"expected exactly one pair: {CONDITIONS[key]}")
             (arg, operand), = pairs.items()
@@ -231,17 +233,10 @@ def parse_scenario(text: str, path: str) -> Scenario:
     if total != 100:
         raise src.error(top["objectives"], "objectives", f"the weights add up to {total}; they must add up to 100")
     pools: dict[str, tuple[str, ...]] = {}
-    if "pools" in top:
-        if not isinstance(top["pools"], yaml.MappingNode):
-            raise src.error(top["pools"], "pools", "expected a mapping of pool name → list of texts")
-        for key, node in top["pools"].value:
-            name = read_name(src, key, "pools")
-            if name in pools:
-                raise src.error(key, "pools", f"pool {name!r} appears twice")
-            texts = tuple(read_text(src, t, f"pools.{name}[{i}]") for i, t in enumerate(read_list(src, node, f"pools.{name}")))
-            if not texts:
-                raise src.error(node, f"pools.{name}", "a pool needs at least one text")
-            pools[name] = texts
+    for name, node in (read_pairs(src, top["pools"], "pools") if "pools" in top else {}).items():
+        pools[name] = tuple(read_text(src, t, f"pools.{name}[{i}]") for i, t in enumerate(read_list(src, node, f"pools.{name}")))
+        if not pools[name]:
+            raise src.error(node, f"pools.{name}", "a pool needs at least one text")
     background = None
     if "background" in top:
         bm = read_mapping(src, top["background"], "background", required=("per_hour", "pool", "platforms"))

@@ -14,7 +14,7 @@ from crisis.drill.loader import read_conditions, read_duration, read_localized, 
 from crisis.drill.scenario import Condition
 from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.model import Localized
-from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_scalar, read_text
+from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_pairs, read_scalar, read_text
 
 # What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them.
 TRIGGERS = ("start", "incident_opened", "inject", "fact_known", "decision", "step_entered", "reply_drafted",
@@ -140,7 +140,7 @@ def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member])
         elif key == "follow_ups":
             args[key] = tuple(_follow_up(src, n, f"{here}[{i}]", people) for i, n in enumerate(read_list(src, value, here)))
         elif key == "values":
-            args[key] = {k: read_text(src, v, f"{here}.{k}") for k, v in read_mapping(src, value, here, optional=[k.value for k, _ in getattr(value, "value", ())]).items()}
+            args[key] = {k: read_text(src, v, f"{here}.{k}") for k, v in read_pairs(src, value, here).items()}
         else:
             args[key] = read_scalar(src, value, here)
     if do == "draft":
