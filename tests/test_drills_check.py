@@ -66,6 +66,7 @@ def test_check_by_id_finds_the_workspace_scenario_and_names_the_known_ones(drill
     """An unknown id is a not-found error listing the scenarios that exist."""
     shutil.copy(DATA / "minimal.yaml", drill_ws / "drills" / "minimal.yaml")
     assert str(drill_ws / "drills" / "minimal.yaml") in cli("drill", "check", "minimal").stdout
+    assert cli("drill", "check", "late").stdout.strip().endswith("teams/late.yaml: ok")
     result = cli("drill", "check", "minimall", code=3)
     assert "no drill scenario 'minimall'" in result.stderr
     assert "catalogue_2012" in result.stderr and "minimal" in result.stderr
@@ -103,7 +104,7 @@ def test_list_shows_shipped_and_workspace_scenarios_with_objectives_and_length(d
     assert rows["minimal"]["objectives"][0] == {"id": "public_reply", "title": "Public reply within 24 hours", "weight": 60, "within": "T+1d"}
     assert "weights add up to 90" in rows["weights"]["error"]
     text = cli("drill", "list").stdout
-    assert "minimal" in text and "(2d, easy, fr, defamatory_review; 3 injects, 1 decision points)" in text
+    assert "minimal" in text and "(2d, easy, fr, defamatory_review; 3 injects, 1 decision point)" in text
     assert "weights                  INVALID:" in text
 
 

@@ -62,6 +62,8 @@ def test_the_minimal_scenario_becomes_its_model():
     ("expect: {no_critic_deleted: true}", "expect: {no_critic_deleted: true, from: first_review}", "`from` goes with `within`"),
     ("      options:\n        - {id: yes_reply, label: {fr: Oui, en: \"Yes\"}}\n", "      options:\n        - {id: no_reply, label: {fr: Oui, en: \"Yes\"}}\n", "at least two options with different ids"),
     ("duration: 2d", "duration: 2 days", "is not a duration"),
+    ("duration: 2d", "duration: 2d\nstart: {weekday: sun, time: \"02:00\", timezone: Europe/Pariss}", "'Europe/Pariss' is not a time zone"),
+    ("duration: 2d", "duration: 2d\nstart: {weekday: wed, time: 11:00, timezone: Europe/Paris}", 'quote the time: "11:00"'),
     ("difficulty: easy", "difficulty: brutal", "'brutal' is not a difficulty; expected one of: easy, medium, hard"),
     ("    if: {decided: {reply_tone: no_reply}}", "    if: {decided: {reply_tone: no_reply, other: yes_reply}}", "expected exactly one pair"),
 ])

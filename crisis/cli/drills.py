@@ -24,6 +24,8 @@ def _scenario_paths(given: str | None) -> list[Path]:
     path = Path(given)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return [path]
+    if (folder / "teams" / f"{given}.yaml").is_file() and not (folder / f"{given}.yaml").is_file():
+        return [folder / "teams" / f"{given}.yaml"]
     return [find_scenario_path(folder, given)]
 
 
@@ -65,7 +67,9 @@ def check(scenario: Annotated[str | None, typer.Argument(metavar="[FILE]", help=
     """Check drill scenarios as an exercise reviewer would: file:line:column errors, unknown playbooks,
     personas, pools, templates and facts, offsets beyond the duration, conditions that can never hold.
 
-    Also loads the scripted teams in drills/teams/. Exits 5 if any error is found (warnings alone exit 0).
+    FILE is a scenario id, a team id (drills/teams/) or a .yaml path. Without it, every scenario and
+    team is checked, and each team against each scenario. Exits 5 if any error is found (warnings
+    alone exit 0).
 
     Example: crisis drill check catalogue_2012
     """
@@ -115,6 +119,10 @@ def list_(as_json: Json = False) -> None:
             typer.echo(f"{r['id']:<24} INVALID: {r['error']}")
             continue
         typer.echo(f"{r['id']:<24} {r['title']}  ({r['duration']}, {r['difficulty']}, {'/'.join(r['languages'])}, "
-                   f"{', '.join(r['playbooks'])}; {r['injects']} injects, {len(r['decision_points'])} decision points)")
+                   f"{', '.join(r['playbooks'])}; {_count(r['injects'], 'inject')}, {_count(len(r['decision_points']), 'decision point')})")
         for o in r["objectives"]:
             typer.echo(f"    {o['weight']:>3}  {o['title']}" + (f" (within {o['within'][2:]})" if o["within"] else ""))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

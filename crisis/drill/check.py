@@ -156,6 +156,9 @@ def check_scenario(scenario: Scenario, playbooks_dir: Path, templates_dir: Path)
         | {p for i in scenario.injects if isinstance(i.body, Wave) for p in i.body.personas} \
         | {o.args.get("persona") for o in scenario.objectives}
     for persona in scenario.personas:
+        if persona.language not in scenario.languages:
+            review.add(persona.line, f"persona {persona.id} writes in {persona.language}, not a language of the scenario "
+                                     f"({', '.join(scenario.languages)})", "warning")
         if persona.id not in used:
             review.add(persona.line, f"persona {persona.id} writes no inject", "warning")
     return review.findings

@@ -7,6 +7,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -196,11 +197,17 @@ def _objective(src: Source, node: yaml.Node, where: str) -> Objective:
 
 def _start(src: Source, node: yaml.Node) -> Start:
     m = read_mapping(src, node, "start", required=("time", "timezone"), optional=("weekday",))
+    if m["time"].tag.endswith(":int"):  # YAML 1.1 reads 11:00 as 660 (base 60)
+        raise src.error(m["time"], "start.time", f"quote the time: \"{m['time'].value}\" (unquoted, YAML reads it as a number)")
     time = read_text(src, m["time"], "start.time")
     if not (len(time) == 5 and time[2] == ":" and time[:2].isdigit() and time[3:].isdigit() and int(time[:2]) < 24 and int(time[3:]) < 60):
         raise src.error(m["time"], "start.time", f"{time!r} is not a time of day; write it like \"02:00\" (quoted)")
-    return Start(read_choice(src, m["weekday"], "start.weekday", WEEKDAYS, "weekday") if "weekday" in m else None,
-                 time, read_text(src, m["timezone"], "start.timezone"))
+    zone = read_text(src, m["timezone"], "start.timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise src.error(m["timezone"], "start.timezone", f"{zone!r} is not a time zone; use an IANA name: Europe/Paris, Europe/London, UTC") from None
+    return Start(read_choice(src, m["weekday"], "start.weekday", WEEKDAYS, "weekday") if "weekday" in m else None, time, zone)
 
 
 def _unique(src: Source, items: list, nodes: list[yaml.Node], where: str) -> None:

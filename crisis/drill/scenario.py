@@ -249,7 +249,3 @@ class Scenario:
 
     def decision_points(self) -> tuple[Inject, ...]:
         return tuple(i for i in self.injects if i.kind == "decision")
-
-    def mention_count(self) -> int:
-        """How many mentions the injects (not the background) bring, at most."""
-        return sum(i.body.count for i in self.injects if isinstance(i.body, Wave)) + sum(i.kind == "post" for i in self.injects)
