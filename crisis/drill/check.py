@@ -55,6 +55,19 @@ class _Review:
     def template(self, name: str) -> bool:
         return any(next((self.templates_dir / pid).glob(f"{name}.*txt.j2"), None) is not None for pid in self.playbooks)
 
+    def step_possible(self, step) -> bool:
+        """Whether a step's `when` can hold with the values the scenario's fact injects reveal."""
+        revealed: dict[str, list] = {}
+        for inject in self.scenario.injects:
+            if isinstance(inject.body, FactKnown):
+                revealed.setdefault(inject.body.key, []).append(inject.body.value)
+        return all(any(c.holds({c.key: v}) for v in revealed.get(c.key, ())) for c in step.when)
+
+    def template_blocked_by(self, name: str) -> list[str]:
+        """The steps that publish template `name`, when none of them can apply in this scenario (else [])."""
+        steps = [s for pb in self.playbooks.values() for s in pb.steps if s.reply == name]
+        return [] if not steps or any(self.step_possible(s) for s in steps) else [s.id for s in steps]
+
     def fact(self, line: int, key: str, value: object, where: str, *, playbook: str | None = None) -> None:
         owners = [pb for pid, pb in self.playbooks.items() if playbook in (None, pid)]
         facts = [f for pb in owners for f in pb.facts if f.id == key]
@@ -79,6 +92,9 @@ class _Review:
         steps = {s.id for pb in self.playbooks.values() for s in pb.steps}
         if c.key == "published" and c.arg is not None and self.playbooks and not self.template(c.arg):
             self.add(c.line, f"{where}: unknown template {c.arg!r} in the templates of {', '.join(self.playbooks)}")
+        elif c.key == "published" and c.arg is not None and self.template_blocked_by(c.arg):
+            self.add(c.line, f"{where}: unreachable: {c.arg!r} is the reply of step {', '.join(self.template_blocked_by(c.arg))}, "
+                             "whose `when` no fact revealed by this scenario satisfies")
         elif c.key == "escalated_to" and self.playbooks and c.arg not in levels:
             self.add(c.line, f"{where}: {c.arg!r} is not an escalation level; expected one of: {', '.join(sorted(levels))}")
         elif c.key == "step" and self.playbooks and c.arg not in steps:
@@ -186,6 +202,9 @@ def _objective(review: _Review, objective: Objective) -> None:
         review.add(line, f"{where}: `within` is longer than the drill ({format_offset(scenario.duration)}); it can never be missed", "warning")
     if objective.expect == "published" and "template" in args and review.playbooks and not review.template(str(args["template"])):
         review.add(line, f"{where}: unknown template {args['template']!r} in the templates of {', '.join(review.playbooks)}")
+    elif objective.expect == "published" and "template" in args and review.template_blocked_by(str(args["template"])):
+        review.add(line, f"{where}: can never be met: {args['template']!r} is the reply of step "
+                         f"{', '.join(review.template_blocked_by(str(args['template'])))}, whose `when` no fact revealed by this scenario satisfies")
     if objective.expect == "playbook" and args.get("playbook") not in scenario.playbooks:
         review.add(line, f"{where}: {args.get('playbook')!r} is not a playbook this scenario exercises")
     if objective.expect == "escalated":
