@@ -126,3 +126,11 @@ def test_the_teams_expect_what_the_issue_says():
     assert {"self_approval", "critic_deleted", "humour_before_facts"} <= set(teams["rule_breaker"].expected.breaches)
     assert any(a.do == "draft" and a.args.get("tone") == "humour" for a in teams["rule_breaker"].actions)
     assert teams["rule_breaker"].expected.score_max < teams["late"].expected.score_max < teams["diligent"].expected.score_max + 1
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_each_scenario_brings_its_hot_wash_questions(path):
+    """The debrief's questions ship with the story, in both languages, asked as questions."""
+    questions = load_scenario(path).hot_wash
+    assert len(questions) >= 3
+    assert all(q.fr.endswith(" ?") and q.en.endswith("?") for q in questions)

@@ -225,7 +225,7 @@ def parse_scenario(text: str, path: str) -> Scenario:
     if root is None:
         raise ContentError(f"{path}: the file is empty; a scenario needs at least id, title, playbooks, injects, objectives")
     top = read_mapping(src, root, "", required=("id", "title", "summary", "languages", "brand", "playbooks", "duration", "difficulty",
-                                                "personas", "injects", "objectives"), optional=("pools", "background", "start", "silent_levels"))
+                                                "personas", "injects", "objectives"), optional=("pools", "background", "start", "silent_levels", "hot_wash"))
     persona_nodes, inject_nodes, objective_nodes = (read_list(src, top[k], k) for k in ("personas", "injects", "objectives"))
     personas = [_persona(src, n, f"personas[{i}]") for i, n in enumerate(persona_nodes)]
     injects = [_inject(src, n, f"injects[{i}]") for i, n in enumerate(inject_nodes)]
@@ -263,7 +263,9 @@ def parse_scenario(text: str, path: str) -> Scenario:
         difficulty=read_choice(src, top["difficulty"], "difficulty", DIFFICULTIES, "difficulty"),
         personas=tuple(personas), pools=pools, background=background, injects=tuple(injects), objectives=tuple(objectives),
         start=_start(src, top["start"]) if "start" in top else None,
-        silent_levels=read_names(src, top["silent_levels"], "silent_levels") if "silent_levels" in top else (), path=path,
+        silent_levels=read_names(src, top["silent_levels"], "silent_levels") if "silent_levels" in top else (),
+        hot_wash=tuple(read_localized(src, n, f"hot_wash[{i}]") for i, n in enumerate(read_list(src, top["hot_wash"], "hot_wash")))
+        if "hot_wash" in top else (), path=path,
         lines={key.value: key.start_mark.line + 1 for key, _ in root.value},
     )
 

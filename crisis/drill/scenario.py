@@ -238,6 +238,7 @@ class Scenario:
     objectives: tuple[Objective, ...]
     start: Start | None = None
     silent_levels: tuple[str, ...] = ()  # escalation levels whose pages nobody answers (the on-call asleep)
+    hot_wash: tuple[Localized, ...] = ()  # the questions put to the team in the debrief right after
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # top-level key → line, for findings
 
