@@ -73,10 +73,7 @@ def read_conditions(src: Source, node: yaml.Node, where: str) -> tuple[Condition
             (arg, operand), = pairs.items()
             found.append(Condition(key, arg, read_scalar(src, operand, f"{here}.{arg}"), line))
         elif key in ("acknowledged", "deleted_critic"):
-            flag = read_scalar(src, value, here)
-            if not isinstance(flag, bool):
-                raise src.error(value, here, "expected true or false")
-            found.append(Condition(key, None, flag, line))
+            found.append(Condition(key, None, read_flag(src, value, here), line))
         elif key == "severity":
             found.append(Condition(key, read_choice(src, value, here, SEVERITIES, "severity"), True, line))
         elif key == "state":
@@ -96,45 +93,64 @@ def _persona(src: Source, node: yaml.Node, where: str) -> Persona:
                    read_choice(src, m["disposition"], f"{where}.disposition", DISPOSITIONS, "disposition"), node.start_mark.line + 1)
 
 
-def _body(src: Source, kind: str, node: yaml.Node, where: str) -> Any:
-    opt = lambda m, k, f: f(src, m[k], f"{where}.{k}") if k in m else None  # noqa: E731
-    if kind == "post":
-        m = read_mapping(src, node, where, required=("persona", "text"), optional=("url", "own_account"))
-        own = read_scalar(src, m["own_account"], f"{where}.own_account") if "own_account" in m else False
-        if not isinstance(own, bool):
-            raise src.error(m["own_account"], f"{where}.own_account", "expected true or false")
-        return Post(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["text"], f"{where}.text"), opt(m, "url", read_text), own)
-    if kind == "wave":
-        m = read_mapping(src, node, where, required=("count", "over", "peak", "pool", "platforms"),
-                         optional=("personas", "variations", "hashtags"))
-        wave = Wave(read_int(src, m["count"], f"{where}.count", 1, 1_000_000), read_duration(src, m["over"], f"{where}.over"),
-                    read_duration(src, m["peak"], f"{where}.peak"), read_name(src, m["pool"], f"{where}.pool"),
-                    read_names(src, m["platforms"], f"{where}.platforms", PLATFORMS, "platform"),
-                    opt(m, "personas", read_names) or (),
-                    read_names(src, m["variations"], f"{where}.variations", VARIATIONS, "variation") if "variations" in m else (),
-                    tuple(read_text(src, n, f"{where}.hashtags[{i}]") for i, n in enumerate(read_list(src, m["hashtags"], f"{where}.hashtags")))
-                    if "hashtags" in m else ())
-        if wave.peak >= wave.over:
-            raise src.error(m["peak"], f"{where}.peak", "the peak must come before the end of the wave (`over`)")
-        return wave
-    if kind == "article":
-        m = read_mapping(src, node, where, required=("persona", "headline", "text"), optional=("url",))
-        return Article(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["headline"], f"{where}.headline"),
-                       read_text(src, m["text"], f"{where}.text"), opt(m, "url", read_text))
-    if kind == "message":
-        m = read_mapping(src, node, where, required=("persona", "channel", "text"), optional=("subject",))
-        return Message(read_name(src, m["persona"], f"{where}.persona"), read_choice(src, m["channel"], f"{where}.channel", CHANNELS, "channel"),
-                       read_text(src, m["text"], f"{where}.text"), opt(m, "subject", read_text))
-    if kind == "fact":
-        m = read_mapping(src, node, where, required=("playbook", "key", "value", "text"))
-        return FactKnown(read_name(src, m["playbook"], f"{where}.playbook"), read_name(src, m["key"], f"{where}.key"),
-                         read_scalar(src, m["value"], f"{where}.value"), read_localized(src, m["text"], f"{where}.text"))
-    if kind == "amplify":
-        m = read_mapping(src, node, where, required=("wave", "factor"))
-        factor = read_scalar(src, m["factor"], f"{where}.factor")
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor <= 20:
-            raise src.error(m["factor"], f"{where}.factor", "expected a number from 0 to 20 (2 doubles what is left, 0.5 halves it)")
-        return Amplify(read_name(src, m["wave"], f"{where}.wave"), float(factor))
+def read_flag(src: Source, node: yaml.Node, where: str) -> bool:
+    flag = read_scalar(src, node, where)
+    if not isinstance(flag, bool):
+        raise src.error(node, where, "expected true or false")
+    return flag
+
+
+def _optional(src: Source, m: dict[str, yaml.Node], key: str, where: str, read: Any = read_text) -> Any:
+    return read(src, m[key], f"{where}.{key}") if key in m else None
+
+
+def _post(src: Source, node: yaml.Node, where: str) -> Post:
+    m = read_mapping(src, node, where, required=("persona", "text"), optional=("url", "own_account"))
+    return Post(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["text"], f"{where}.text"),
+                _optional(src, m, "url", where), bool(_optional(src, m, "own_account", where, read_flag)))
+
+
+def _wave(src: Source, node: yaml.Node, where: str) -> Wave:
+    m = read_mapping(src, node, where, required=("count", "over", "peak", "pool", "platforms"), optional=("personas", "variations", "hashtags"))
+    hashtags = read_list(src, m["hashtags"], f"{where}.hashtags") if "hashtags" in m else []
+    wave = Wave(read_int(src, m["count"], f"{where}.count", 1, 1_000_000), read_duration(src, m["over"], f"{where}.over"),
+                read_duration(src, m["peak"], f"{where}.peak"), read_name(src, m["pool"], f"{where}.pool"),
+                read_names(src, m["platforms"], f"{where}.platforms", PLATFORMS, "platform"),
+                _optional(src, m, "personas", where, read_names) or (),
+                read_names(src, m["variations"], f"{where}.variations", VARIATIONS, "variation") if "variations" in m else (),
+                tuple(read_text(src, n, f"{where}.hashtags[{i}]") for i, n in enumerate(hashtags)))
+    if wave.peak >= wave.over:
+        raise src.error(m["peak"], f"{where}.peak", "the peak must come before the end of the wave (`over`)")
+    return wave
+
+
+def _article(src: Source, node: yaml.Node, where: str) -> Article:
+    m = read_mapping(src, node, where, required=("persona", "headline", "text"), optional=("url",))
+    return Article(read_name(src, m["persona"], f"{where}.persona"), read_text(src, m["headline"], f"{where}.headline"),
+                   read_text(src, m["text"], f"{where}.text"), _optional(src, m, "url", where))
+
+
+def _message(src: Source, node: yaml.Node, where: str) -> Message:
+    m = read_mapping(src, node, where, required=("persona", "channel", "text"), optional=("subject",))
+    return Message(read_name(src, m["persona"], f"{where}.persona"), read_choice(src, m["channel"], f"{where}.channel", CHANNELS, "channel"),
+                   read_text(src, m["text"], f"{where}.text"), _optional(src, m, "subject", where))
+
+
+def _fact(src: Source, node: yaml.Node, where: str) -> FactKnown:
+    m = read_mapping(src, node, where, required=("playbook", "key", "value", "text"))
+    return FactKnown(read_name(src, m["playbook"], f"{where}.playbook"), read_name(src, m["key"], f"{where}.key"),
+                     read_scalar(src, m["value"], f"{where}.value"), read_localized(src, m["text"], f"{where}.text"))
+
+
+def _amplify(src: Source, node: yaml.Node, where: str) -> Amplify:
+    m = read_mapping(src, node, where, required=("wave", "factor"))
+    factor = read_scalar(src, m["factor"], f"{where}.factor")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor <= 20:
+        raise src.error(m["factor"], f"{where}.factor", "expected a number from 0 to 20 (2 doubles what is left, 0.5 halves it)")
+    return Amplify(read_name(src, m["wave"], f"{where}.wave"), float(factor))
+
+
+def _decision(src: Source, node: yaml.Node, where: str) -> DecisionPoint:
     m = read_mapping(src, node, where, required=("question", "options", "good", "why", "deadline", "default"), optional=("asked_by",))
     options = []
     for i, on in enumerate(read_list(src, m["options"], f"{where}.options")):
@@ -146,7 +162,11 @@ def _body(src: Source, kind: str, node: yaml.Node, where: str) -> Any:
     return DecisionPoint(read_localized(src, m["question"], f"{where}.question"), tuple(options),
                          read_choice(src, m["good"], f"{where}.good", ids, "option of this decision point"),
                          read_localized(src, m["why"], f"{where}.why"), read_duration(src, m["deadline"], f"{where}.deadline"),
-                         read_choice(src, m["default"], f"{where}.default", ids, "option of this decision point"), opt(m, "asked_by", read_name))
+                         read_choice(src, m["default"], f"{where}.default", ids, "option of this decision point"),
+                         _optional(src, m, "asked_by", where, read_name))
+
+
+_BODIES = {"post": _post, "wave": _wave, "article": _article, "message": _message, "fact": _fact, "decision": _decision, "amplify": _amplify}
 
 
 def _inject(src: Source, node: yaml.Node, where: str) -> Inject:
@@ -156,7 +176,7 @@ def _inject(src: Source, node: yaml.Node, where: str) -> Inject:
         raise src.error(node, where, f"expected exactly one of: {', '.join(INJECT_KINDS)}; found {', '.join(kinds) or 'none'}")
     kind = kinds[0]
     return Inject(read_name(src, m["id"], f"{where}.id"), read_offset(src, m["at"], f"{where}.at"), kind,
-                  _body(src, kind, m[kind], f"{where}.{kind}"),
+                  _BODIES[kind](src, m[kind], f"{where}.{kind}"),
                   read_conditions(src, m["if"], f"{where}.if") if "if" in m else (),
                   read_conditions(src, m["unless"], f"{where}.unless") if "unless" in m else (), node.start_mark.line + 1)
 
