@@ -120,3 +120,18 @@ def test_the_example_in_the_docs_is_a_valid_scenario():
     assert [f for f in findings if f.level == "error"] == []
     assert findings and all("asks for fact" in f.message for f in findings)
     assert any("'review_url'" in f.message for f in findings) and any("'first_published_at'" in f.message for f in findings)
+
+
+def test_show_prints_the_mel_in_time_order_with_conditions_and_options(drill_ws, cli):
+    """`drill show` is the facilitator's view of the MEL: offsets, kinds, conditions, the good and default options."""
+    text = cli("drill", "show", "catalogue_2012").stdout
+    lines = text.splitlines()
+    first, pickup = (next(n for n, line in enumerate(lines) if key in line) for key in ("first_link:", "trade_pickup:"))
+    assert first < pickup and lines[pickup].split()[0] == "T+48m"
+    assert "silence_doubles_wave: wave mockery_wave × 2.0  unless published: any" in text
+    assert "if decided: delete_mocking=delete" in text
+    assert "- keep_and_answer (good)" in text and "- delete (default)" in text
+    rows = json.loads(cli("drill", "show", "hijacked_sunday_night", "--json").stdout)["injects"]
+    assert rows[0] == {"id": "scam_post_fr", "at": "T+0m", "kind": "post", "if": [], "unless": [], "options": [],
+                       "what": rows[0]["what"]} and rows[0]["what"].startswith("attacker: ")
+    assert cli("drill", "show", "nothing_here", code=3).stderr.startswith("Error: no drill scenario 'nothing_here'")

@@ -126,3 +126,65 @@ def list_(as_json: Json = False) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+@app.command()
+def show(scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A scenario id or a .yaml file.", show_default=False)],
+         as_json: Json = False) -> None:
+    """Show a scenario's master events list: each inject at its offset, who sends it, its conditions,
+    the decision points with their options, and the objectives.
+
+    Example: crisis drill show catalogue_2012
+    """
+    from crisis.drill.loader import load_scenario
+    from crisis.drill.scenario import DecisionPoint, format_offset
+
+    settings = context.settings()
+    sc, lang = load_scenario(_scenario_paths(scenario)[0]), settings.lang
+    rows = [{"id": i.id, "at": format_offset(i.at), "kind": i.kind, "what": _summary(i.body, lang),
+             "if": [_condition(c) for c in i.when], "unless": [_condition(c) for c in i.unless],
+             "options": [f"{o.id}{' (good)' if o.id == i.body.good else ''}{' (default)' if o.id == i.body.default else ''}"
+                         for o in i.body.options] if isinstance(i.body, DecisionPoint) else []} for i in sc.injects]
+    if as_json:
+        typer.echo(json.dumps({"id": sc.id, "title": sc.title(lang), "injects": rows}, ensure_ascii=False, indent=2))
+        return
+    out = [f"{sc.id}: {sc.title(lang)} ({sc.brand}, {', '.join(sc.playbooks)})", f"  {sc.summary(lang)}"]
+    for r in rows:
+        cond = (f"  if {', '.join(r['if'])}" if r["if"] else "") + (f"  unless {', '.join(r['unless'])}" if r["unless"] else "")
+        out.append(f"  {r['at']:<10} {r['kind']:<8} {r['id']}: {r['what']}{cond}")
+        out += [f"{'':<22}- {option}" for option in r["options"]]
+    out.append("  objectives:")
+    out += [f"    {o.weight:>3}  {o.title(lang)}" for o in sc.objectives]
+    typer.echo("\n".join(out))
+
+
+def _condition(c) -> str:
+    """A condition as the scenario file writes it: `published: any`, `decided: delete_mocking=delete`."""
+    if c.key in ("decided", "fact"):
+        return f"{c.key}: {c.arg}={str(c.value).lower() if isinstance(c.value, bool) else c.value}"
+    if c.key in ("acknowledged", "deleted_critic"):
+        return f"{c.key}: {str(c.value).lower()}"
+    return f"{c.key}: {c.arg or 'any'}"
+
+
+def _summary(body, lang: str) -> str:
+    """One line saying what an inject brings."""
+    from crisis.drill.scenario import Amplify, Article, DecisionPoint, FactKnown, Message, Post, Wave
+    from crisis.playbook.durations import format_duration as d
+
+    match body:
+        case Post():
+            return f"{body.persona}: {body.text[:70]}"
+        case Wave():
+            return f"{body.count} mentions over {d(body.over)}, peak at {d(body.peak)}, from pool {body.pool}"
+        case Article():
+            return f"{body.persona}: {body.headline}"
+        case Message():
+            return f"{body.channel} from {body.persona}: {(body.subject or body.text)[:70]}"
+        case FactKnown():
+            return f"{body.key} = {str(body.value)[:40]}: {body.text(lang)[:70]}"
+        case DecisionPoint():
+            return f"{body.question(lang)[:90]} (deadline {d(body.deadline)})"
+        case Amplify():
+            return f"wave {body.wave} × {body.factor}"
+    return ""
