@@ -112,9 +112,10 @@ def read_name(src: Source, node: yaml.Node, where: str) -> str:
 
 def read_int(src: Source, node: yaml.Node, where: str, lo: int, hi: int) -> int:
     """A whole number from `lo` to `hi`. Raises ContentError."""
-    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":int") or not lo <= int(node.value) <= hi:
-        raise src.error(node, where, f"expected a whole number from {lo} to {hi}, found {node.value!r}")
-    return int(node.value)
+    value = read_scalar(src, node, where) if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":int") else None
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:  # YAML ints include 0x1F, 0o17, 1_000
+        raise src.error(node, where, f"expected a whole number from {lo} to {hi}, found {getattr(node, 'value', '…')!r}")
+    return value
 
 
 def read_list(src: Source, node: yaml.Node, where: str) -> list[yaml.Node]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crisis.drill.loader import parse_scenario
@@ -135,3 +136,31 @@ def test_play_errors_name_the_place(old, new, message):
     with pytest.raises(ContentError, match=r"^t\.yaml:\d+:\d+: ") as caught:
         parse_play(PLAY.replace(old, new, 1), "t.yaml")
     assert message in caught.value.message
+
+
+SCALARS = st.one_of(st.sampled_from(["yes", "~", "0x1F", "1_000", "0o17", "1e3", "-5", "T+", "T+99d", "[]", "{}", "[a, b]", "{a: 1}",
+                                     "2012-01-04", "12:30", "\"\"", "&a x", "*a", "!!python/object:os.system x", "|", ">-"]),
+                  st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12))
+
+
+VALUES = re.compile(r"\b([a-z_]+): ([^,{}\[\]\n]*)")
+
+
+@settings(max_examples=400, deadline=None)
+@given(position=st.integers(0, 10_000), value=SCALARS, which=st.sampled_from(["scenario", "play"]))
+def test_any_value_changed_gives_a_model_or_a_content_error_never_a_traceback(position, value, which):
+    """Whatever lands in any `key: value` of a scenario or a play, the loaders answer with a ContentError at most."""
+    text = MINIMAL if which == "scenario" else PLAY
+    spots = list(VALUES.finditer(text))
+    spot = spots[position % len(spots)]
+    changed = text[:spot.start(2)] + value + text[spot.end(2):]
+    try:
+        (parse_scenario if which == "scenario" else parse_play)(changed, "fuzz.yaml")
+    except ContentError as exc:
+        assert exc.message.startswith("fuzz.yaml")
+
+
+def test_yaml_whole_numbers_in_any_notation_are_read():
+    """0x3C is 60: YAML's notations for integers are read, not refused with a traceback."""
+    sc = parse_scenario(MINIMAL.replace("weight: 60", "weight: 0x3C"), "m.yaml")
+    assert sc.objectives[0].weight == 60
