@@ -30,7 +30,13 @@ def compose_yaml(text: str, path: str) -> yaml.Node | None:
 def load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     """The data of `text` with its node tree (for placing later errors). Raises ContentError."""
     root = compose_yaml(text, path)
-    return (yaml.constructor.SafeConstructor().construct_document(root) if root is not None else None), root
+    try:
+        return (yaml.constructor.SafeConstructor().construct_document(root) if root is not None else None), root
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
+        raise ContentError(f"{path}:{place} a YAML tag (!!…) crisis does not read; write plain YAML: texts, numbers, true/false, "
+                           "dates, lists and mappings") from None
 
 
 _TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "float": "a number",
@@ -89,7 +95,10 @@ def read_scalar(src: Source, node: yaml.Node, where: str) -> Any:
     """A single value, typed as YAML reads it. Raises ContentError for a list or a mapping."""
     if not isinstance(node, yaml.ScalarNode):
         raise src.error(node, where, f"expected a single value, found {kind_of(node)}")
-    return yaml.constructor.SafeConstructor().construct_object(node)
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except yaml.constructor.ConstructorError:
+        raise src.error(node, where, f"the tag {node.tag!r} is not plain YAML; crisis reads texts, numbers, true/false and dates only") from None
 
 
 def read_text(src: Source, node: yaml.Node, where: str) -> str:

@@ -164,3 +164,13 @@ def test_yaml_whole_numbers_in_any_notation_are_read():
     """0x3C is 60: YAML's notations for integers are read, not refused with a traceback."""
     sc = parse_scenario(MINIMAL.replace("weight: 60", "weight: 0x3C"), "m.yaml")
     assert sc.objectives[0].weight == 60
+
+
+def test_a_python_tag_is_refused_at_its_place_in_both_readers():
+    """`!!python/object` never runs: the node reader and the document reader both answer with a ContentError."""
+    from crisis.yamlfile import load_yaml
+
+    with pytest.raises(ContentError, match=r"^m\.yaml:\d+:\d+: .*the tag 'tag:yaml.org,2002:python/object:os.system' is not plain YAML"):
+        parse_scenario(MINIMAL.replace("weight: 60", "weight: !!python/object:os.system x"), "m.yaml")
+    with pytest.raises(ContentError, match=r"^r\.yaml:1:4: a YAML tag \(!!…\) crisis does not read"):
+        load_yaml("a: !!python/object:os.system x\n", "r.yaml")
