@@ -171,6 +171,6 @@ def test_a_python_tag_is_refused_at_its_place_in_both_readers():
     from crisis.yamlfile import load_yaml
 
     with pytest.raises(ContentError, match=r"^m\.yaml:\d+:\d+: .*the tag 'tag:yaml.org,2002:python/object:os.system' is not plain YAML"):
-        parse_scenario(MINIMAL.replace("weight: 60", "weight: !!python/object:os.system x"), "m.yaml")
+        parse_scenario(MINIMAL.replace("deadline: 2h", "deadline: !!python/object:os.system x"), "m.yaml")
     with pytest.raises(ContentError, match=r"^r\.yaml:1:4: a YAML tag \(!!…\) crisis does not read"):
         load_yaml("a: !!python/object:os.system x\n", "r.yaml")
