@@ -40,7 +40,8 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "twitter_text": ("crisis.replies.channels",),
     "spellchecker": ("crisis.triage.lexicon",),
     "rapidfuzz": ("crisis.triage.match", "crisis.triage.service"),
-    "yaml": ("crisis.yamlfile", "crisis.playbook.loader", "crisis.oncall.roster"),
+    "croniter": ("crisis.drill.schedule",),
+    "yaml": ("crisis.yamlfile", "crisis.playbook.loader", "crisis.oncall.roster", "crisis.drill.loader", "crisis.drill.play"),
 }
 # Between domains, one direction (DESIGN.md): playbook ← incident ← {triage, replies, oncall} ← {drill, report} ← cli;
 # the outbox is plumbing shared by paging and publishing. Each domain → the domains it must never import.

@@ -51,6 +51,8 @@ for module in (workspace, incidents, actions, tick, demo):
 triage_cli.register(app)
 app.add_typer(playbooks.app, name="playbook")
 app.add_typer(audit.app, name="audit")
+from crisis.cli import drills  # noqa: E402
+app.add_typer(drills.app, name="drill")
 
 from crisis.cli import replies  # noqa: E402
 

@@ -35,9 +35,14 @@ from crisis.playbook.model import (
     Step,
 )
 from crisis.settings import LANGUAGES
-from crisis.yamlfile import compose_yaml
+from crisis.yamlfile import NAME, compose_yaml, read_mapping
+from crisis.yamlfile import Source as _Source
+from crisis.yamlfile import read_int as _int
+from crisis.yamlfile import read_list as _list
+from crisis.yamlfile import read_name as _name
+from crisis.yamlfile import read_scalar as _scalar
+from crisis.yamlfile import read_text as _text
 
-NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LIFECYCLE_STATES = ("detected", "triage", "responding", "monitoring", "resolved", "closed", "dismissed")
 SIGNALS = {  # measured by triage, usable in conditions beside the facts
     "mentions_per_hour": int,
@@ -48,79 +53,16 @@ SIGNALS = {  # measured by triage, usable in conditions beside the facts
     "platforms": int,
 }
 CALLBACK_KEYS = ("before", "after", "prepare", "conditions", "unless", "on_exit", "callbacks", "finalize_event")
-_TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "float": "a number",
-         "null": "nothing", "timestamp": "a date", "map": "a mapping", "seq": "a list"}
-
-
-class _Source:
-    """The file being read, to place every error at its line and column."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def error(self, node: yaml.Node, where: str, problem: str) -> ContentError:
-        mark = node.start_mark
-        return ContentError(f"{self.path}:{mark.line + 1}:{mark.column + 1}: {where}: {problem}")
-
-
-def _kind(node: yaml.Node) -> str:
-    return _TAGS.get(node.tag.rsplit(":", 1)[-1], node.tag)
 
 
 def _mapping(src: _Source, node: yaml.Node, where: str, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, yaml.Node]:
-    if not isinstance(node, yaml.MappingNode):
-        raise src.error(node, where, f"expected a mapping, found {_kind(node)}")
-    required, allowed = tuple(required), (*required, *optional)
-    found: dict[str, yaml.Node] = {}
-    for key, value in node.value:
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
         name = key.value if isinstance(key, yaml.ScalarNode) else None
-        if name in found:
-            raise src.error(key, where, f"key {name!r} appears twice")
         if name in CALLBACK_KEYS:
             raise src.error(key, f"{where}.{name}" if where else str(name),
                             f"playbooks cannot attach code to transitions ({_scalar(src, value, name) if isinstance(value, yaml.ScalarNode) else '…'!s} is never run); "
                             f"name a registered action in on_enter ({', '.join(STEP_ACTIONS)}) or a guard in guards ({', '.join(STEP_GUARDS)})")
-        if name not in allowed:
-            raise src.error(key, f"{where}.{name}" if where else str(name), f"unknown key; expected one of: {', '.join(allowed)}")
-        found[name] = value
-    for name in required:
-        if name not in found:
-            raise src.error(node, where or "top level", f"missing key {name!r}")
-    return found
-
-
-def _scalar(src: _Source, node: yaml.Node, where: str) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise src.error(node, where, f"expected a single value, found {_kind(node)}")
-    return yaml.constructor.SafeConstructor().construct_object(node)
-
-
-def _text(src: _Source, node: yaml.Node, where: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":str"):
-        hint = " (YAML reads on/off/yes/no as booleans: quote it)" if node.tag.endswith(":bool") else ""
-        raise src.error(node, where, f"expected a text, found {_kind(node)}{hint}")
-    if not node.value.strip():
-        raise src.error(node, where, "must not be empty")
-    return node.value
-
-
-def _name(src: _Source, node: yaml.Node, where: str) -> str:
-    value = _text(src, node, where)
-    if not NAME.match(value):
-        raise src.error(node, where, f"{value!r} is not a valid name: lowercase letters, digits and _, starting with a letter")
-    return value
-
-
-def _int(src: _Source, node: yaml.Node, where: str, lo: int, hi: int) -> int:
-    if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":int") or not lo <= int(node.value) <= hi:
-        raise src.error(node, where, f"expected a whole number from {lo} to {hi}, found {node.value!r}")
-    return int(node.value)
-
-
-def _list(src: _Source, node: yaml.Node, where: str) -> list[yaml.Node]:
-    if not isinstance(node, yaml.SequenceNode):
-        raise src.error(node, where, f"expected a list, found {_kind(node)}")
-    return node.value
+    return read_mapping(src, node, where, required, optional)
 
 
 def _names(src: _Source, node: yaml.Node, where: str, known: Iterable[str] | None = None, what: str = "name") -> tuple[str, ...]:

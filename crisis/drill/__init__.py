@@ -1,0 +1,1 @@
+"""Fire drills: scenarios, scripted teams, schedules and their checks."""
