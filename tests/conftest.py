@@ -59,10 +59,12 @@ class Cli:
 
     def __init__(self) -> None:
         self.runner = CliRunner()
+        self.now = T0  # the test's clock: a command without `now` runs when the last one ran (timelines never go back)
 
     def __call__(self, *args: str, now: str | None = None, user: str | None = None, code: int = 0, report: bool = False):
         """Exit code `code`; on failure stdout must stay empty unless the command's output is a `report`."""
-        env = {"CRISIS_NOW": now or T0}
+        self.now = now or self.now
+        env = {"CRISIS_NOW": self.now}
         if user is not None:
             env["CRISIS_USER"] = user
         result = self.runner.invoke(app, list(args), env=env, catch_exceptions=code != 0)

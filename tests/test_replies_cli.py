@@ -160,7 +160,7 @@ def test_the_bad_buzz_holding_statement_from_draft_to_webhook(team, cli, tmp_pat
     deliveries = [e["kind"] for e in timeline(cli) if e["kind"].startswith("notification_")]
     assert deliveries == ["notification_retry", "notification_sent"]
 
-    assert "→ responding.crisis_cell" in cli("next", "1").stdout
+    assert "→ responding.crisis_cell" in cli("next", "1", now="2026-11-20T11:41:00+00:00").stdout
     assert "ok: 1 timeline(s)" in cli("audit", "verify").stdout
     story = cli("timeline", "1").stdout
     assert f"R1 PUBLISHED on x (webhook), sha256 {digest[:12]}; met: first_response" in story

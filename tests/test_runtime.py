@@ -237,3 +237,12 @@ def test_responders_opening_at_once_all_get_an_incident_and_distinct_references(
         refs = list(pool.map(open_one, range(8)))
     runtime.close()
     assert sorted(refs) == [f"INC-{n:04d}" for n in range(1, 9)]
+
+
+def test_a_timeline_never_goes_back_in_time(workspace, cli):
+    """CRISIS_NOW set back (a backdating attempt, or a wrong clock) cannot write an event before the last one."""
+    cli("open", "--playbook", "rumour", "--title", "A rumour", now="2026-11-20T11:00:00+00:00")
+    before = cli("timeline", "INC-0001", "--json").stdout
+    refused = cli("ack", "INC-0001", now="2019-01-01T00:00:00+00:00", code=4)
+    assert "a timeline never goes back in time" in refused.stderr
+    assert cli("timeline", "INC-0001", "--json", now="2026-11-20T11:00:00+00:00").stdout == before

@@ -8,13 +8,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crisis.errors import RefusedError
 from crisis.incident.chain import GENESIS, event_hash
 from crisis.incident.events import TimelineEvent
 from crisis.incident.models import Event, Incident
 
 
 def append_event(session: Session, incident: Incident, at: datetime, actor: str, recorded: TimelineEvent) -> Event:
-    """Add one event at the end of the incident's chain, in the caller's transaction."""
+    """Add one event at the end of the incident's chain, in the caller's transaction. Raises RefusedError for an
+    event dated before the last one (a clock set back, or a backdating attempt)."""
+    if incident.event_count and at < incident.updated_at:
+        raise RefusedError(f"{incident.ref}'s last event is at {incident.updated_at.isoformat(timespec='seconds')}, after "
+                           f"{at.isoformat(timespec='seconds')}: a timeline never goes back in time",
+                           hint="check the clock of this machine (and CRISIS_NOW, which only rehearsals and tests set)")
     kind, data = recorded.kind, recorded.data()
     seq = incident.event_count + 1
     prev = incident.head_hash if incident.event_count else GENESIS

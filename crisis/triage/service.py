@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from crisis.clock import Clock
@@ -121,7 +121,8 @@ def ingest_stream(unit_of_work: Callable[[], AbstractContextManager[Session]], c
         elif pending:
             with unit_of_work() as session:
                 ingest_batch(session, clock, ACTOR, pending, matcher=matcher, playbooks=playbooks, scope=scope, tally=tally)
-            tally.committed = tally.ingested
+                stored = tally.ingested  # counted the moment the commit is done, so that a Ctrl-C right after still tells the truth
+                event.listen(session, "after_commit", lambda _: setattr(tally, "committed", stored))
         pending.clear()
         if after_batch is not None:
             after_batch()
