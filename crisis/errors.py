@@ -8,6 +8,7 @@
     ├── StorageError                exit 6, the database cannot be reached, is locked or too old
     │   └── ConflictError           exit 7, someone else changed the incident meanwhile
     ├── TamperedError               exit 8, the timeline's hash chain does not verify
+    ├── DegradedRun                 exit 9, the job ran without a broken playbook or roster, which it names
     └── InterruptedRun              exit 130, a long run stopped by the user (Ctrl-C); what it committed stays
 
 Catch `CrisisError` at an entry point; everything else is a bug and keeps its traceback.
@@ -61,6 +62,13 @@ class ConflictError(StorageError):
 
 class TamperedError(CrisisError):
     exit_code = 8
+
+
+class DegradedRun(CrisisError):
+    """A job (ingest, tick) that did what it could without some broken content, named in the message: one
+    broken playbook never stops the detection of the others, a broken roster never silences paging."""
+
+    exit_code = 9
 
 
 class InterruptedRun(CrisisError):

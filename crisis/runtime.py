@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from crisis.clock import Clock
+from crisis.errors import ContentError
 from crisis.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +70,22 @@ class Runtime:
         from crisis.playbook.loader import list_playbooks, load_playbook
 
         return {pb.id: pb for pb in (load_playbook(path) for path in list_playbooks(self.settings.playbooks_dir))}
+
+    @cached_property
+    def usable_playbooks(self) -> tuple[dict[str, Playbook], list[ContentError]]:
+        """The playbooks that load, by id, and the errors of those that do not: for the jobs that must go on
+        (ingest, tick) when one file is broken, so that one bad edit never stops the detection of the others."""
+        from crisis.playbook.loader import list_playbooks, load_playbook
+
+        loaded, broken = {}, []
+        for path in list_playbooks(self.settings.playbooks_dir):
+            try:
+                playbook = load_playbook(path)
+            except ContentError as exc:
+                broken.append(exc)
+            else:
+                loaded[playbook.id] = playbook
+        return loaded, broken
 
     def playbook(self, playbook_id: str) -> Playbook:
         """One playbook, read alone (a command that needs one need not parse them all). Raises NotFoundError, ContentError."""

@@ -30,6 +30,7 @@ class TickReport:
     spikes: list[str] = field(default_factory=list)
     deliveries: list[Any] = field(default_factory=list)  # crisis.outbox.delivery.Delivery
     waiting: dict[str, int] = field(default_factory=dict)  # pending messages no notifier of this process can send, by channel
+    broken: list[Any] = field(default_factory=list)  # ContentErrors of the content this tick ran without
 
     @property
     def sent(self) -> int:
@@ -54,9 +55,11 @@ def _spikes(runtime: Runtime, session: Session, report: TickReport) -> None:
     brands = spike_brands(session, runtime.clock)
     if not brands:
         return  # no mention in the window: the playbooks need not even be read
+    playbooks, broken = runtime.usable_playbooks
+    report.broken += broken
     tally = Tally()
     for brand in brands:
-        check_spikes(session, runtime.clock, "triage", playbooks=runtime.playbooks, brand=brand, rule=runtime.spike_rule,
+        check_spikes(session, runtime.clock, "triage", playbooks=playbooks, brand=brand, rule=runtime.spike_rule,
                      tally=tally, lang=runtime.settings.lang)
     report.spikes += tally.spikes
 

@@ -246,3 +246,15 @@ def test_a_timeline_never_goes_back_in_time(workspace, cli):
     refused = cli("ack", "INC-0001", now="2019-01-01T00:00:00+00:00", code=4)
     assert "a timeline never goes back in time" in refused.stderr
     assert cli("timeline", "INC-0001", "--json", now="2026-11-20T11:00:00+00:00").stdout == before
+
+
+def test_one_broken_playbook_never_stops_the_detection_of_the_others(workspace, cli, tmp_path):
+    """bad_buzz.yaml broken: a hijack is still detected and opened; the run says loudly what it ran without (exit 9)."""
+    (workspace / "playbooks" / "bad_buzz.yaml").write_text("id: bad_buzz\ntitle: [unclosed\n", encoding="utf-8")
+    stream = tmp_path / "m.jsonl"
+    stream.write_text(json.dumps({"id": "1", "platform": "x", "text": "Acme your account got hacked!! account hacked, do not click",
+                                  "created_at": "2026-11-20T09:50:00Z"}) + "\n", encoding="utf-8")
+    result = cli("ingest", str(stream), code=9, report=True)
+    assert "bad_buzz.yaml" in result.stderr and "took no part in triage" in result.stderr
+    assert "incidents opened 1" in result.stdout
+    assert cli("list", "--json").stdout.count('"playbook": "hijacked_account"') == 1

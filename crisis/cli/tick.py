@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crisis.cli import context
+from crisis.errors import DegradedRun
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +31,11 @@ def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it wer
     runtime = context.runtime()
     if now:
         runtime.clock = VirtualClock(context.parse_instant(now, "--now"))
-    print_report(run_tick(runtime))
+    report = run_tick(runtime)
+    print_report(report)
+    if report.broken:
+        raise DegradedRun("this tick ran without " + "; ".join(exc.message for exc in report.broken),
+                          hint="fix it: deadlines, pages and deliveries went on, but what it names took no part")
 
 
 def print_report(report) -> None:

@@ -13,7 +13,7 @@ import typer
 
 from crisis.cli import context
 from crisis.cli.params import Json
-from crisis.errors import ContentError, InterruptedRun, UsageError
+from crisis.errors import ContentError, DegradedRun, InterruptedRun, UsageError
 
 BATCH = 5000  # mentions per transaction: a killed run redoes at most this many
 SHOWN_REJECTS = 50
@@ -83,7 +83,9 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
     from crisis.triage.service import Tally, ingest_stream
 
     runtime = context.runtime()
-    playbooks = runtime.playbooks
+    playbooks, broken = runtime.usable_playbooks
+    for exc in broken:
+        typer.echo(f"Error: {exc.message}\n  this playbook is left out of triage until it is fixed; the others run", err=True)
     streams = [MentionStream(name, fmt=fmt, columns=columns) for name in names]
     reading: list = [None, 0]  # the stream being read, and how many passes were opened
 
@@ -111,6 +113,12 @@ def _ingest(files: list[str], names: list[str], *, fmt: str | None, dry_run: boo
         raise ContentError(f"{len(bad)} bad record(s); --strict ingested nothing",
                            hint="fix them and run again, or drop --strict to ingest the good ones")
     _summary(tally, dry_run=dry_run, as_json=as_json)
+    if broken:
+        if bad:
+            _report_rejects(bad, rejects, files, names)
+        raise DegradedRun(f"{len(broken)} playbook(s) did not load and took no part in triage: "
+                          + ", ".join(exc.message.split(":", 1)[0] for exc in broken),
+                          hint="fix them (crisis playbook check): the mentions ingested meanwhile were matched against the others only")
     if bad:
         _report_rejects(bad, rejects, files, names)
         raise ContentError(f"{len(bad)} record(s) rejected; the {tally.ingested} good one(s) were {'checked' if dry_run else 'ingested'}",
@@ -210,7 +218,9 @@ def triage(
 
     if not text.strip():
         raise UsageError("give the text of a mention to triage")
-    playbooks = context.playbooks()
+    playbooks, broken = context.runtime().usable_playbooks
+    for exc in broken:
+        typer.echo(f"Error: {exc.message}\n  this playbook is left out until it is fixed", err=True)
     verdicts = _matcher(playbooks).classify(text)
     signals: dict[str, Any] = {"mentions_per_hour": 1, "platforms": 1}
     if followers is not None:
