@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crisis.clock import Clock
@@ -30,6 +33,19 @@ if TYPE_CHECKING:
 ROSTER_FILE = "oncall.yaml"
 
 
+@dataclass(frozen=True)
+class RosterProblem:
+    """`oncall.yaml` is broken: paging goes on with the roster that loaded last."""
+
+    error: str
+    since: datetime
+    governing_since: datetime
+
+    def __str__(self) -> str:
+        return (f"oncall.yaml is broken since {self.since:%Y-%m-%d %H:%M} UTC ({self.error}); paging goes on with the roster "
+                f"applied on {self.governing_since:%Y-%m-%d %H:%M} UTC")
+
+
 class Runtime:
     """One process's wiring. `roster` and `notifiers` may be given (tests, drills); else they come from
     the workspace and the environment."""
@@ -39,6 +55,7 @@ class Runtime:
                  env: Mapping[str, str] = os.environ, write: Callable[[str], None] = print) -> None:
         self.settings, self.clock, self.env, self.write = settings, clock, env, write
         self._engine = engine
+        self.roster_problem: RosterProblem | None = None
         if roster != "workspace":
             self.__dict__["roster"] = roster
         if notifiers is not None:
@@ -57,12 +74,67 @@ class Runtime:
 
     @cached_property
     def roster(self) -> Roster | None:
-        """The workspace's `oncall.yaml`, or None without one (anyone may act, nobody is paged). Raises ContentError."""
-        if self.settings.workspace is None or not (self.settings.workspace / ROSTER_FILE).is_file():
-            return None
-        from crisis.oncall.roster import load_roster
+        """The workspace's `oncall.yaml`, or None without one (anyone may act, nobody is paged).
 
-        return load_roster(self.settings.workspace / ROSTER_FILE)
+        A broken file does not silence paging: the last roster that loaded (remembered by `tick`)
+        governs, and `roster_problem` says what broke. Raises ContentError for a broken file only
+        when no roster ever loaded."""
+        read = self._read_roster()
+        if read is None:
+            return None
+        roster, _, problem = read
+        if problem is None:
+            return roster
+        from crisis.oncall.roster import parse_roster_text
+        from crisis.oncall.service import last_applied_roster, roster_broken_since
+
+        with self._transaction() as session:  # a read: safe inside a command's open transaction
+            good, since = last_applied_roster(session), roster_broken_since(session, problem)
+            fallback = (good.text, good.path, good.first_seen_at) if good else None
+        if fallback is None:
+            raise problem
+        self.roster_problem = RosterProblem(problem.message, since, fallback[2])
+        return parse_roster_text(fallback[0], fallback[1])
+
+    def remember_roster(self) -> None:
+        """Record the roster file as read now (once per distinct text): the last good one, or since when it is broken.
+        Run it outside any other transaction (tick does, first)."""
+        read = self._read_roster()
+        if read is None:
+            return
+        from crisis.oncall.service import remember_roster
+
+        _, text, problem = read
+        with self.unit_of_work() as session:
+            remember_roster(session, self.clock.now(), self.env.get("CRISIS_USER") or "tick", str(self._roster_path), text,
+                            error=problem.message if problem else None)
+
+    @property
+    def _roster_path(self) -> Path | None:
+        return self.settings.workspace / ROSTER_FILE if self.settings.workspace is not None else None
+
+    def _read_roster(self) -> tuple[Roster | None, str, ContentError | None] | None:
+        """(the roster, its text, the error that stops it from loading), or None without a file."""
+        path = self._roster_path
+        if path is None or not path.is_file():
+            return None
+        from crisis.oncall.roster import parse_roster_text
+
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, "", ContentError(f"{path}: cannot be read ({exc})")
+        try:
+            return parse_roster_text(text, str(path)), text, None
+        except ContentError as exc:
+            return None, text, exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        from crisis.db import transaction
+
+        with transaction(self.engine) as session:
+            yield session
 
     @cached_property
     def playbooks(self) -> dict[str, Playbook]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from crisis.errors import ContentError
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -71,10 +73,17 @@ def tick(runtime: Runtime) -> TickReport:
     """Run every job at the runtime clock's instant, then deliver the outbox. Raises what the jobs raise
     (a CrisisError); a job's failure rolls back the first transaction but never the deliveries already made."""
     report = TickReport(at=runtime.clock.now())
+    runtime.remember_roster()
+    runtime.roster  # noqa: B018  (loaded before the jobs' transaction; a broken file falls back to the last good one)
+    if runtime.roster_problem is not None:
+        report.broken.append(ContentError(str(runtime.roster_problem)))
     with runtime.unit_of_work() as session:
         for job in JOBS:
             job(runtime, session, report)
             report.paged += runtime.dispatch(session)  # what a job announced pages before the next job runs
+        from crisis.oncall.service import record_heartbeat
+
+        record_heartbeat(session, runtime.clock)
     deliver_outbox(runtime, report)
     return report
 

@@ -258,3 +258,24 @@ def test_one_broken_playbook_never_stops_the_detection_of_the_others(workspace, 
     assert "bad_buzz.yaml" in result.stderr and "took no part in triage" in result.stderr
     assert "incidents opened 1" in result.stdout
     assert cli("list", "--json").stdout.count('"playbook": "hijacked_account"') == 1
+
+
+def test_a_broken_roster_never_silences_paging(workspace, cli):
+    """A typo in oncall.yaml after a good one: tick still pages with the last good roster, says so loudly (exit 9),
+    and the other commands go on acting under it."""
+    install_roster(workspace)
+    cli("tick", now="2026-11-20T10:00:00+00:00")  # remembers the good roster
+    (workspace / "oncall.yaml").write_text((workspace / "oncall.yaml").read_text(encoding="utf-8").replace("people:", "peeple:"),
+                                           encoding="utf-8")
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV1", user="ana", now="2026-11-20T10:01:00+00:00")
+    ticked = cli("tick", now="2026-11-20T10:02:00+00:00", code=9, report=True)
+    assert "oncall.yaml is broken since 2026-11-20 10:02 UTC" in ticked.stderr
+    assert "paging goes on with the roster applied on 2026-11-20 10:00 UTC" in ticked.stderr
+    assert "INC-0001" in ticked.stdout and "notification" in ticked.stdout  # the cell was paged and the pages delivered
+    refused = cli("dismiss", "INC-0001", user="mallory", code=4, now="2026-11-20T10:03:00+00:00")
+    assert "not on the on-call roster" in refused.stderr  # the last good roster still governs who may act
+
+
+def test_without_any_good_roster_a_broken_file_is_an_error(workspace, cli):
+    (workspace / "oncall.yaml").write_text("peeple: []\n", encoding="utf-8")
+    assert "oncall.yaml" in cli("tick", code=5).stderr

@@ -31,3 +31,28 @@ class Paging(Base):
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the next level is paged if nobody acknowledges
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class RosterLoad(Base):
+    """Each distinct `oncall.yaml` a command read: applied (it parsed; the last applied one governs paging when
+    the file breaks) or broken (with its error, and since when)."""
+
+    __tablename__ = "roster_load"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # applied, broken
+    text: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_seen_by: Mapped[str] = mapped_column(String(120))
+
+
+class Heartbeat(Base):
+    """When a scheduled job (`tick`) last ran to its end: a watchdog for the cron that runs it."""
+
+    __tablename__ = "heartbeat"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

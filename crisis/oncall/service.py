@@ -7,10 +7,12 @@ transaction of its cause, and a delivery's outcome in the deliverer's transactio
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
@@ -22,7 +24,7 @@ from crisis.incident.permissions import authorize
 from crisis.incident.timeline import append_event
 from crisis.outbox import queue as outbox
 from crisis.oncall.messages import Page, page_message
-from crisis.oncall.models import Paging
+from crisis.oncall.models import Heartbeat, Paging, RosterLoad
 from crisis.oncall.policy import EscalationPolicy
 from crisis.oncall.roster import Person, Roster
 
@@ -185,3 +187,42 @@ def _close(session: Session, now: datetime, incident: Incident, paging: Paging, 
 
 def list_pagings(session: Session, incident: Incident) -> list[Paging]:
     return list(session.scalars(select(Paging).where(Paging.incident_id == incident.id).order_by(Paging.id)))
+
+
+def remember_roster(session: Session, now: datetime, actor: str, path: str, text: str, *, error: str | None = None) -> RosterLoad:
+    """Record the roster text a command read (once per distinct text): applied, or broken with its error."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    status = "broken" if error else "applied"
+    known = session.scalar(select(RosterLoad).where(RosterLoad.sha256 == digest, RosterLoad.status == status).limit(1))
+    if known is None:
+        known = RosterLoad(sha256=digest, status=status, text=text, error=error, path=path, first_seen_at=now, first_seen_by=actor)
+        session.add(known)
+    return known
+
+
+def roster_broken_since(session: Session, problem: Exception) -> datetime | None:
+    """When `tick` first saw the roster broken as it is now (None if no tick has seen it yet)."""
+    return session.scalar(select(func.min(RosterLoad.first_seen_at)).where(RosterLoad.status == "broken",
+                                                                           RosterLoad.id > _last_applied_id(session)))
+
+
+def _last_applied_id(session: Session) -> int:
+    return session.scalar(select(func.max(RosterLoad.id)).where(RosterLoad.status == "applied")) or 0
+
+
+def last_applied_roster(session: Session) -> RosterLoad | None:
+    """The last roster that loaded: it governs paging while the file is broken."""
+    return session.scalar(select(RosterLoad).where(RosterLoad.status == "applied").order_by(RosterLoad.id.desc()).limit(1))
+
+
+def record_heartbeat(session: Session, clock: Clock, name: str = "tick") -> None:
+    beat = session.get(Heartbeat, name)
+    if beat is None:
+        session.add(Heartbeat(name=name, at=clock.now()))
+    else:
+        beat.at = clock.now()
+
+
+def last_heartbeat(session: Session, name: str = "tick") -> datetime | None:
+    beat = session.get(Heartbeat, name)
+    return beat.at if beat else None
