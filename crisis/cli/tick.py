@@ -54,8 +54,8 @@ def run_tick(clock) -> None:
     for spike in spikes:
         typer.echo(f"spike: {spike}")
     notifiers = notifiers_from_env(os.environ, write=lambda text: typer.echo(text, nl=False))
+    deliveries = deliver(context.unit_of_work, clock, notifiers, backoff=roster.backoff if roster else Backoff())
     with context.unit_of_work() as session:
-        deliveries = deliver(session, clock, notifiers, backoff=roster.backoff if roster else Backoff())
         waiting = outbox.count_waiting(session, channels=tuple(notifiers))
     for d in deliveries:
         where = f"{d.ref} " if d.ref else ""
