@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 ALLOW_HTTP_ENV = "CRISIS_WEBHOOK_ALLOW_HTTP"  # yes: plain http:// to hosts other than loopback (a trusted network)
 TRUE = ("yes", "true", "1", "on")
-_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>()]*[^\s'\"<>().,;:!?]")  # not the closing punctuation
 _WORD = re.compile(r"^[a-z][a-z_-]{0,15}$")  # a path segment shown as is: a short lowercase word, no digits
 
 
