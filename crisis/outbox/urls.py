@@ -63,7 +63,8 @@ def check_url(url: str, *, allow_http: bool = False) -> str | None:
 
 
 def redact_url(url: str) -> str:
-    """`url` fit to show or record: no user:password, no query, and path segments that may be tokens as ***."""
+    """`url` fit to show or record: no user:password, no query, and from the first path segment that is not a
+    short lowercase word on, every segment as *** (ids and tokens)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -73,7 +74,10 @@ def redact_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     userinfo = "***@" if "@" in parts.netloc else ""
-    segments = [s if not s or _WORD.match(s) else "***" for s in parts.path.split("/")]
+    segments, hiding = [], False
+    for segment in parts.path.split("/"):
+        hiding = hiding or bool(segment and not _WORD.match(segment))  # after an id, every segment may be its token
+        segments.append("***" if hiding and segment else segment)
     query = "?***" if parts.query else ""
     return f"{parts.scheme}://{userinfo}{host}{port}{'/'.join(segments)}{query}"
 
