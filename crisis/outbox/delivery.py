@@ -13,17 +13,22 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
+from time import sleep
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
+from crisis.errors import ConflictError, StorageError
 from crisis.outbox import queue
 from crisis.outbox.backoff import Backoff
 from crisis.outbox.models import Notification
 from crisis.outbox.notifiers import DeliveryError, Notifier, Outgoing
 from crisis.outbox.urls import redact_text, redact_url
 
+T = TypeVar("T")
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
+RETRY_WAITS_S = (0.1, 0.3, 1.0, None)  # a busy database: tried again after these waits, then the error stands
 WORKERS = 8  # messages in flight at once; a peer that hangs holds one worker until its deadline
 LEASE = timedelta(minutes=5)  # longer than any delivery deadline: a live claim is never taken twice
 
@@ -43,7 +48,7 @@ class Delivery:
 
 
 def deliver(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str, Notifier], *, backoff: Backoff = Backoff(),
-            limit: int = 100, workers: int = WORKERS, lease: timedelta = LEASE) -> list[Delivery]:
+            limit: int = 500, workers: int = WORKERS, lease: timedelta = LEASE) -> list[Delivery]:
     """Send up to `limit` pending notifications that are due through `notifiers` (by channel), `workers` at once.
 
     Each message is claimed (leased for `lease`) in one transaction from `unit_of_work()`, sent, then
@@ -55,6 +60,7 @@ def deliver(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str, Noti
     """
     results: list[Delivery] = []
     lock, left = Lock(), [limit]
+    steps = _Steps(unit_of_work)
 
     def take_turn() -> bool:
         with lock:
@@ -63,7 +69,7 @@ def deliver(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str, Noti
 
     def work() -> None:
         while take_turn():
-            delivery = _deliver_one(unit_of_work, clock, notifiers, backoff=backoff, lease=lease)
+            delivery = _deliver_one(steps, clock, notifiers, backoff=backoff, lease=lease)
             if delivery is None:
                 return
             with lock:
@@ -75,14 +81,42 @@ def deliver(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str, Noti
     return sorted(results, key=lambda d: d.notification_id)
 
 
-def _deliver_one(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str, Notifier], *, backoff: Backoff,
+class _Steps:
+    """The database steps of delivery, one short transaction each, one at a time in this process (the sending
+    runs in parallel; the transactions gain nothing from competing for the database, and SQLite takes one
+    writer at a time). A busy database is tried again a few times: a message sent must be marked, or it
+    would be sent again once its lease ends."""
+
+    def __init__(self, unit_of_work: UnitOfWork) -> None:
+        self.unit_of_work, self.lock = unit_of_work, Lock()
+
+    def run(self, step: Callable[[Session], T]) -> T:
+        for wait in RETRY_WAITS_S:
+            try:
+                with self.lock, self.unit_of_work() as session:
+                    return step(session)
+            except ConflictError:
+                raise
+            except StorageError:
+                if wait is None:
+                    raise
+                sleep(wait)
+        raise AssertionError("unreachable: the last wait is None")
+
+
+def _deliver_one(steps: _Steps, clock: Clock, notifiers: Mapping[str, Notifier], *, backoff: Backoff,
                  lease: timedelta) -> Delivery | None:
-    with unit_of_work() as session:
+    def take(session: Session) -> tuple[Outgoing, str | None, int, str, int] | None:
         notification = queue.claim(session, clock.now(), channels=tuple(notifiers), lease=lease)
         if notification is None:
             return None
-        message, ref = outgoing(notification, at=clock.now()), notification.incident.ref if notification.incident else None
-        nid, channel, attempts = notification.id, notification.channel, notification.attempts
+        return (outgoing(notification, at=clock.now()), notification.incident.ref if notification.incident else None,
+                notification.id, notification.channel, notification.attempts)
+
+    claimed = steps.run(take)
+    if claimed is None:
+        return None
+    message, ref, nid, channel, attempts = claimed
     error, permanent = None, False
     try:
         notifiers[channel].send(message)
@@ -91,17 +125,15 @@ def _deliver_one(unit_of_work: UnitOfWork, clock: Clock, notifiers: Mapping[str,
     except Exception as exc:  # a notifier's bug must not leave the other pages unsent: this one fails, named
         error, permanent = redact_text(f"internal error while sending ({exc.__class__.__name__}: {exc}); please report it"), True
     now = clock.now()
-    with unit_of_work() as session:
-        if error is None:
-            queue.mark_sent(session, nid, now)
-            outcome, retry_at = "sent", None
-        elif permanent or backoff.gives_up_after(attempts):
-            queue.mark_failed(session, nid, error)
-            outcome, retry_at = "failed", None
-        else:
-            retry_at = now + backoff.delay_after(attempts)
-            queue.mark_retry(session, nid, error, retry_at)
-            outcome = "retry"
+    if error is None:
+        outcome, retry_at = "sent", None
+        steps.run(lambda session: queue.mark_sent(session, nid, now))
+    elif permanent or backoff.gives_up_after(attempts):
+        outcome, retry_at = "failed", None
+        steps.run(lambda session: queue.mark_failed(session, nid, error))
+    else:
+        outcome, retry_at = "retry", now + backoff.delay_after(attempts)
+        steps.run(lambda session: queue.mark_retry(session, nid, error, retry_at))
     return Delivery(nid, ref, channel, redact_url(message.target) if channel == "webhook" else message.target, outcome, attempts,
                     error, retry_at)
 
