@@ -15,7 +15,7 @@ from crisis.errors import RefusedError
 from crisis.incident import service
 from crisis.incident.models import Event
 from crisis.oncall import service as oncall
-from crisis.oncall.models import Notification
+from crisis.outbox.models import Notification
 from crisis.oncall.roster import parse_roster_text
 from crisis.playbook.loader import load_playbook
 
