@@ -181,3 +181,27 @@ def test_smtp_credentials_come_from_the_environment_and_a_refused_login_fails_at
     assert {user for user, _ in peer.logins} == {"crisis-bot"}
     assert [ok for _, ok in peer.logins] == [False] * (len(peer.logins) - 1) + [True]  # smtplib tries PLAIN, then LOGIN
     assert [to for to, _ in peer.messages] == [["ana@acme.example"]]
+
+
+def test_a_timeline_recorded_with_delivery_events_stays_readable_and_verified(workspace, cli, database_url):
+    """Timelines written before delivery left the timeline still hold `notification_*` events: told, and verified."""
+    from crisis.db import open_engine, transaction
+    from crisis.incident.service import get_incident
+    from crisis.incident.timeline import append_event
+
+    cli("open", "-p", "defamatory_review", "-t", "Fake review", "--severity", "SEV3")
+    engine = open_engine(database_url)
+    with transaction(engine) as session:
+        incident = get_incident(session, "INC-0001")
+        at = datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
+        append_event(session, incident, at, "outbox", "notification_retry", {
+            "notification": 1, "kind": "page", "channel": "smtp", "target": "ana@acme.example", "person": "ana", "attempt": 1,
+            "error": "SMTP 127.0.0.1:25 unreachable", "next_attempt_at": "2026-11-20T10:01:30+00:00"})
+        append_event(session, incident, at + timedelta(minutes=1), "outbox", "notification_sent", {
+            "notification": 1, "kind": "page", "channel": "smtp", "target": "ana@acme.example", "person": "ana", "attempt": 2,
+            "error": None, "next_attempt_at": None})
+    engine.dispose()
+    story = cli("timeline", "INC-0001").stdout
+    assert "notification #1 smtp → ana@acme.example attempt 1 failed: SMTP 127.0.0.1:25 unreachable; retry at" in story
+    assert "notification #1 smtp → ana@acme.example delivered (attempt 2)" in story
+    assert "ok: 1 timeline(s)" in cli("audit", "verify").stdout

@@ -129,3 +129,11 @@ def test_no_smtp_password_over_plain_tcp_off_loopback_unless_allowed(workspace, 
     assert "s3cret" not in refused and "sent (attempt 2)" in sent
     assert peer.logins[-1] == ("crisis-bot", True) and [to for to, _ in peer.messages] == [["ana@acme.example"]]
     assert json.loads(cli("oncall", "outbox", "--json").stdout)[0]["status"] == "sent"
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "600"])
+def test_a_malformed_delivery_deadline_is_named_with_what_is_expected(workspace, cli, monkeypatch, value):
+    monkeypatch.setenv("CRISIS_DELIVERY_DEADLINE", value)
+    result = cli("tick", code=5)
+    assert f"Error: CRISIS_DELIVERY_DEADLINE: '{value}' is not a number of seconds between 0 and 120" in result.stderr
+    assert "Hint: e.g. CRISIS_DELIVERY_DEADLINE=20" in result.stderr

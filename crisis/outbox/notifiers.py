@@ -36,7 +36,7 @@ SMTP_ENV = ("CRISIS_SMTP_HOST", "CRISIS_SMTP_PORT", "CRISIS_SMTP_STARTTLS", "CRI
 SECRET_ENV = "CRISIS_WEBHOOK_SECRET"
 DEADLINE_ENV = "CRISIS_DELIVERY_DEADLINE"  # seconds one delivery may take in all (connect, send, answer)
 SIGNATURE_HEADER, TIMESTAMP_HEADER = "X-Crisis-Signature", "X-Crisis-Timestamp"
-DEADLINE_S = 20.0
+DEADLINE_S, DEADLINE_MAX_S = 20.0, 120.0
 ANSWER_LIMIT = 64 * 1024  # what we read of a webhook's answer body: we only need its status
 
 
@@ -251,14 +251,16 @@ def smtp_from_env(env: Mapping[str, str]) -> SmtpNotifier | None:
 
 
 def deadline_from_env(env: Mapping[str, str]) -> float:
-    """CRISIS_DELIVERY_DEADLINE in seconds (default 20). Raises ContentError."""
+    """CRISIS_DELIVERY_DEADLINE in seconds (default 20, at most 120: well inside the claim's lease, so that a
+    message still in flight is never claimed again). Raises ContentError."""
     value = env.get(DEADLINE_ENV, "").strip()
     try:
         seconds = float(value) if value else DEADLINE_S
     except ValueError:
         seconds = -1.0
-    if not 0 < seconds <= 600:
-        raise ContentError(f"{DEADLINE_ENV}: {value!r} is not a number of seconds between 0 and 600", hint=f"e.g. {DEADLINE_ENV}=20")
+    if not 0 < seconds <= DEADLINE_MAX_S:
+        raise ContentError(f"{DEADLINE_ENV}: {value!r} is not a number of seconds between 0 and {DEADLINE_MAX_S:g}",
+                           hint=f"e.g. {DEADLINE_ENV}=20")
     return seconds
 
 
