@@ -96,6 +96,6 @@ def deliver_outbox(runtime: Runtime, report: TickReport) -> None:
 
     notifiers = runtime.notifiers
     backoff = runtime.roster.backoff if runtime.roster else Backoff()
+    report.deliveries += deliver(runtime.unit_of_work, runtime.clock, notifiers, backoff=backoff)  # each message in its own transactions
     with runtime.unit_of_work() as session:
-        report.deliveries += deliver(session, runtime.clock, notifiers, backoff=backoff)
         report.waiting.update(queue.count_waiting(session, channels=tuple(notifiers)))

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crisis.errors import ContentError
+from crisis.outbox.urls import check_url, http_allowed
 
 WORKSPACE_FILE = "crisis.toml"
 LANGUAGES = ("fr", "en")
@@ -90,6 +91,10 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] = os.environ) 
     spikes = triage.get("spikes", {})
     if not isinstance(spikes, dict):
         raise ContentError(f"{toml.where('triage', 'spikes')}: [triage.spikes] must be a table")
+    webhook_url = toml.text(replies, "replies", "webhook_url")
+    problem = check_url(webhook_url, allow_http=http_allowed(env)) if webhook_url else None
+    if problem:
+        raise ContentError(f"{toml.where('replies', 'webhook_url')}: {problem}")
     return Settings(
         workspace=workspace,
         content=workspace if workspace is not None else shipped_content(),
@@ -100,7 +105,7 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] = os.environ) 
         lock_timeout_ms=_int_env(env, "CRISIS_LOCK_TIMEOUT_MS", 5000),
         spikes=spikes,
         contact=toml.text(replies, "replies", "contact"),
-        webhook_url=toml.text(replies, "replies", "webhook_url"),
+        webhook_url=webhook_url,
     )
 
 

@@ -19,7 +19,7 @@ LAYERS = {
     "crisis.triage": 1, "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3,
     "crisis.replies": 1, "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
-    "crisis.outbox": 1, "crisis.outbox.models": 2, "crisis.outbox.notifiers": 2, "crisis.outbox.recording": 2, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3,
+    "crisis.outbox": 1, "crisis.outbox.urls": 0, "crisis.outbox.models": 2, "crisis.outbox.notifiers": 2, "crisis.outbox.recording": 2, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3,
     "crisis.lint": 2,
     "crisis.drill": 1, "crisis.drill.simulator": 3, "crisis.drill.service": 3, "crisis.drill.live": 3,
     "crisis.report": 1, "crisis.report.render": 2, "crisis.report.service": 3,

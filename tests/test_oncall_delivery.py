@@ -52,8 +52,9 @@ def test_the_smtp_server_receives_the_page_with_the_ref_and_what_to_do(workspace
     assert "If nobody acknowledges by 2026-11-20 11:15 CET, the next level is paged." in body  # in ana's time zone
     cli("tick", now="2026-11-20T10:01:00+00:00")
     assert len(smtp.messages) == 1, "a sent page is never sent again"
-    sent = [e for e in timeline(cli) if e["kind"] == "notification_sent"]
-    assert [(e["actor"], e["data"]["target"], e["data"]["attempt"]) for e in sent] == [("outbox", "ana@acme.example", 1)]
+    [row] = json.loads(cli("oncall", "outbox", "--json").stdout)
+    assert (row["status"], row["target"], row["attempts"], row["last_error"]) == ("sent", "ana@acme.example", 1, None)
+    assert not [e for e in timeline(cli) if e["kind"].startswith("notification_")], "delivery never writes on the incident"
 
 
 def test_the_webhook_receives_slack_compatible_json_with_an_idempotency_key(workspace, cli, smtp, webhook):
@@ -83,8 +84,7 @@ def test_a_publication_queued_by_another_part_goes_through_the_same_outbox(datab
     with transaction(engine) as session:
         enqueue(session, clock.now(), kind="publish", channel="webhook", target=webhook.url, subject="reply 3", body="Hello",
                 idempotency_key="reply:3:publish", payload={"reply_id": 3, "text": "We hear you.", "channel": "x"})
-    with transaction(engine) as session:
-        [delivery] = deliver(session, clock, {"webhook": WebhookNotifier()})
+    [delivery] = deliver(lambda: transaction(engine), clock, {"webhook": WebhookNotifier()})
     engine.dispose()
     assert (delivery.outcome, delivery.ref) == ("sent", None)
     [(headers, document)] = webhook.posts
@@ -101,10 +101,11 @@ def test_a_sev1_at_2am_on_sunday_with_the_mail_server_down_for_20_minutes(worksp
     webhook.start()
     out = cli("open", "-p", "bad_buzz", "-t", "Naked man in the catalogue photo", "--severity", "SEV1", now=at(0)).stdout
     assert "INC-0001 opened" in out
+    ticks = {}
     for minute in range(0, 34, 2):
         if minute == 20:
             smtp.start()
-        cli("tick", now=at(minute))
+        ticks[minute] = cli("tick", now=at(minute)).stdout
     cli("oncall", "ack", "INC-0001", "--as", "bruno", now=at(34))
     for minute in range(36, 62, 2):
         cli("tick", now=at(minute))
@@ -114,10 +115,10 @@ def test_a_sev1_at_2am_on_sunday_with_the_mail_server_down_for_20_minutes(worksp
     received = sorted(mail["X-Crisis-Idempotency-Key"] for _, mail in smtp.messages)
     assert len(received) == len(set(received)) == 2 + 2 + 2 + 2, "every e-mail page received exactly once"
     assert len(webhook.posts) == 3 and all(h["Idempotency-Key"] for h, _ in webhook.posts)
-    retries = [e for e in timeline(cli) if e["kind"] == "notification_retry"]
-    assert retries and all("unreachable" in e["data"]["error"] for e in retries)
-    first = [e["at"][11:16] for e in timeline(cli) if e["data"].get("notification") == 1 and e["kind"].startswith("notification_")]
-    assert first == ["01:00", "01:02", "01:04", "01:08", "01:16", "01:26"]  # 4 retries, doubling, then delivered
+    first = [(minute, line.split(": ", 1)[1][:26]) for minute, out in ticks.items() for line in out.splitlines()
+             if line.startswith("INC-0001 notification #1 ")]
+    assert first == [(0, "attempt 1 failed (SMTP 127"), (2, "attempt 2 failed (SMTP 127"), (4, "attempt 3 failed (SMTP 127"),
+                     (8, "attempt 4 failed (SMTP 127"), (16, "attempt 5 failed (SMTP 127"), (26, "sent (attempt 6)")]  # doubling
     outbox = json.loads(cli("oncall", "outbox", "--json", now=at(60)).stdout)
     assert {n["status"] for n in outbox} == {"sent"}
     refused = cli("close", "INC-0001", "--as", "bruno", now=at(60), code=4)
@@ -180,3 +181,28 @@ def test_smtp_credentials_come_from_the_environment_and_a_refused_login_fails_at
     assert {user for user, _ in peer.logins} == {"crisis-bot"}
     assert [ok for _, ok in peer.logins] == [False] * (len(peer.logins) - 1) + [True]  # smtplib tries PLAIN, then LOGIN
     assert [to for to, _ in peer.messages] == [["ana@acme.example"]]
+
+
+def test_a_timeline_recorded_with_delivery_events_stays_readable_and_verified(workspace, cli, database_url):
+    """Timelines written before delivery left the timeline still hold `notification_*` events: told, and verified."""
+    from crisis.db import open_engine, transaction
+    from crisis.incident.service import get_incident
+    from crisis.incident.events import parse_event
+    from crisis.incident.timeline import append_event
+
+    cli("open", "-p", "defamatory_review", "-t", "Fake review", "--severity", "SEV3")
+    engine = open_engine(database_url)
+    with transaction(engine) as session:
+        incident = get_incident(session, "INC-0001")
+        at = datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
+        append_event(session, incident, at, "outbox", parse_event("notification_retry", {
+            "notification": 1, "kind": "page", "channel": "smtp", "target": "ana@acme.example", "person": "ana", "attempt": 1,
+            "error": "SMTP 127.0.0.1:25 unreachable", "next_attempt_at": "2026-11-20T10:01:30+00:00"}))
+        append_event(session, incident, at + timedelta(minutes=1), "outbox", parse_event("notification_sent", {
+            "notification": 1, "kind": "page", "channel": "smtp", "target": "ana@acme.example", "person": "ana", "attempt": 2,
+            "error": None, "next_attempt_at": None}))
+    engine.dispose()
+    story = cli("timeline", "INC-0001").stdout
+    assert "notification #1 smtp → ana@acme.example attempt 1 failed: SMTP 127.0.0.1:25 unreachable; retry at" in story
+    assert "notification #1 smtp → ana@acme.example delivered (attempt 2)" in story
+    assert "ok: 1 timeline(s)" in cli("audit", "verify").stdout

@@ -139,6 +139,8 @@ def test_a_drill_scope_opens_drill_incidents_and_never_joins_real_ones(database_
     ('[database]\nurl = "x"\n', "crisis.toml:2: database.url: 'x' is not a database URL"),
     ('[replies]\ncontact = "care@acme.example"\nwebook_url = "https://x"\n', "crisis.toml:3: replies.webook_url: unknown key"),
     ('[triage]\nspikes = 1\n', "crisis.toml:2: triage.spikes: [triage.spikes] must be a table"),
+    ('[replies]\nwebhook_url = "ftp://x"\n', "crisis.toml:2: replies.webhook_url: "),
+    ('[replies]\nwebhook_url = "file:///etc/passwd"\n', "crisis.toml:2: replies.webhook_url: "),
 ])
 def test_a_bad_crisis_toml_is_named_by_line_and_key(tmp_path, toml, message):
     (tmp_path / "crisis.toml").write_text(toml, encoding="utf-8")

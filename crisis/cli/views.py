@@ -25,10 +25,11 @@ def _notifications(session, incident) -> dict[str, Any]:
 
 def notification_dict(notification) -> dict[str, Any]:
     from crisis.incident.models import format_ref
+    from crisis.outbox.urls import redact_url
 
     n = notification
     return {"id": n.id, "ref": format_ref(n.incident.number) if getattr(n, "incident", None) else None, "kind": n.kind,
-            "channel": n.channel, "target": n.target, "person": n.person_id, "subject": n.subject, "status": n.status,
+            "channel": n.channel, "target": redact_url(n.target) if n.channel == "webhook" else n.target, "person": n.person_id, "subject": n.subject, "status": n.status,
             "attempts": n.attempts, "is_drill": n.is_drill, "idempotency_key": n.idempotency_key,
             "created_at": n.created_at.isoformat(), "next_attempt_at": n.next_attempt_at.isoformat() if n.status == "pending" else None,
             "sent_at": n.sent_at.isoformat() if n.sent_at else None, "last_error": n.last_error}

@@ -18,6 +18,7 @@ Every error names the file, line and column, the entry (with its id), the key, a
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,6 +31,7 @@ import yaml
 from crisis.errors import ContentError
 from crisis.yamlfile import load_yaml
 from crisis.outbox.backoff import Backoff
+from crisis.outbox.urls import check_url, http_allowed, redact_url
 from crisis.oncall.policy import TARGET_KINDS, EscalationPolicy, Level, Route, Target
 from crisis.oncall.rotations import LENGTHS, Override, Rotation
 from crisis.playbook.durations import parse_duration
@@ -37,7 +39,6 @@ from crisis.playbook.model import SEVERITIES
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL = re.compile(r"^https?://[^\s/]+\S*$")
 ROSTER_FILE = "oncall.yaml"
 SECTIONS = ("roles", "people", "rotations", "policies", "routes", "delivery")
 PERSON_KEYS = ("id", "name", "roles", "email", "webhook", "timezone")
@@ -243,8 +244,9 @@ def _people(r: _Reader, entries: list, declared: dict[str, str]) -> list[Person]
         if email is not None and not (isinstance(email, str) and EMAIL.match(email)):
             raise r.error(f"{where}.email", f"{email!r} is not an e-mail address; expected name@domain.tld")
         webhook = entry.get("webhook")
-        if webhook is not None and not (isinstance(webhook, str) and URL.match(webhook)):
-            raise r.error(f"{where}.webhook", f"{webhook!r} is not a URL; expected http(s)://host/path")
+        problem = check_url(webhook, allow_http=http_allowed(os.environ)) if webhook is not None else None
+        if problem:
+            raise r.error(f"{where}.webhook", f"{redact_url(str(webhook))!r}: {problem}")
         if any(p.id == person_id for p in people):
             raise r.error(f"{where}.id", f"{person_id!r} appears twice")
         tz = r.zone(entry["timezone"], f"{where}.timezone") if "timezone" in entry else "UTC"

@@ -1,16 +1,18 @@
 """The outbox: every page or publication is a row written in the same transaction as its cause.
 
-`enqueue` writes one (the same idempotency key queued twice is the same message); `due` reads
-the pending ones whose next attempt has come, locking them on PostgreSQL so that two deliverers
-never send the same row at once; delivery itself is `crisis.outbox.delivery.deliver`.
+`enqueue` writes one (the same idempotency key queued twice is the same message). A deliverer
+`claim`s one due message at a time in a short transaction of its own (a conditional UPDATE, its
+row picked with FOR UPDATE SKIP LOCKED on PostgreSQL), which leases it: no other deliverer takes it
+until the lease ends, and a claim left by a killed process is taken again then. After sending, one
+`mark_*` records the outcome. None of this touches the incident, so it never conflicts with a responder.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crisis.outbox.models import Notification
@@ -39,12 +41,42 @@ def enqueue(session: Session, now: datetime, *, kind: str, channel: str, target:
     return notification
 
 
-def due(session: Session, now: datetime, *, channels: tuple[str, ...] = CHANNELS, limit: int = 100) -> list[Notification]:
-    """Pending messages on `channels` whose next attempt is due, oldest first, locked for this transaction."""
-    query = (select(Notification).where(Notification.status == "pending", Notification.next_attempt_at <= now,
-                                        Notification.channel.in_(channels))
-             .order_by(Notification.next_attempt_at, Notification.id).limit(limit).with_for_update(skip_locked=True))
-    return list(session.scalars(query))
+def claim(session: Session, now: datetime, *, channels: tuple[str, ...] = CHANNELS,
+          lease: timedelta = timedelta(minutes=5)) -> Notification | None:
+    """Take the oldest due pending message on `channels` for this deliverer, or None when none is left.
+
+    The claim counts the attempt and moves its next attempt to `now + lease`, in one statement, so two
+    deliverers (threads or processes) never take the same message while the lease runs.
+    """
+    oldest = (select(Notification.id).where(Notification.status == "pending", Notification.next_attempt_at <= now,
+                                            Notification.channel.in_(channels))
+              .order_by(Notification.next_attempt_at, Notification.id).limit(1).with_for_update(skip_locked=True))
+    claimed = session.scalar(update(Notification)
+                             .where(Notification.id == oldest.scalar_subquery(), Notification.status == "pending",
+                                    Notification.next_attempt_at <= now)
+                             .values(attempts=Notification.attempts + 1, last_attempt_at=now, next_attempt_at=now + lease)
+                             .returning(Notification.id).execution_options(synchronize_session=False))
+    return session.get(Notification, claimed) if claimed is not None else None
+
+
+def mark_sent(session: Session, notification_id: int, now: datetime) -> None:
+    """Record that the peer took the message (a message already sent or failed stays as it is)."""
+    _mark(session, notification_id, status="sent", sent_at=now, last_error=None)
+
+
+def mark_retry(session: Session, notification_id: int, error: str, retry_at: datetime) -> None:
+    """Record a failed attempt; the message is due again at `retry_at`."""
+    _mark(session, notification_id, last_error=error, next_attempt_at=retry_at)
+
+
+def mark_failed(session: Session, notification_id: int, error: str) -> None:
+    """Record that the message will not be delivered: the peer refused it for good, or the attempts ran out."""
+    _mark(session, notification_id, status="failed", last_error=error)
+
+
+def _mark(session: Session, notification_id: int, **values: object) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id, Notification.status == "pending")
+                    .values(**values).execution_options(synchronize_session=False))
 
 
 def count_waiting(session: Session, *, channels: tuple[str, ...]) -> dict[str, int]:
