@@ -1,0 +1,81 @@
+"""The report's charts, drawn by pygal as SVG with its script removed, ready to inline as a data: image."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from crisis.errors import CrisisError
+
+HOUR = timedelta(hours=1)
+MAX_BARS = 14 * 24  # past two weeks of hours, bars are days
+
+
+def _pygal():
+    try:
+        import pygal
+    except ImportError:  # pragma: no cover - pygal is a dependency; a broken install gets a clear message
+        raise CrisisError("the HTML report draws its chart with pygal, which is not installed",
+                          hint="pip install 'pygal>=3' (or use --format md, which needs no chart library)") from None
+    return pygal
+
+
+def volume_chart(buckets: Sequence, markers: Sequence, *, negative: str, other: str, title: str) -> str | None:
+    """Stacked bars of mentions per hour (per platform, negative apart); numbered marks under the key hours.
+    A data: URI of the SVG, or None when there are no mentions."""
+    if not buckets:
+        return None
+    pygal = _pygal()
+    first = min(b.hour_at for b in buckets)
+    last = max(b.hour_at for b in buckets)
+    step = HOUR if (last - first) / HOUR < MAX_BARS else 24 * HOUR
+    slots = int((last - first) / step) + 1
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * slots)
+    for b in buckets:
+        i = int((b.hour_at - first) / step)
+        if b.negative:
+            series[f"{b.platform} ({negative})"][i] += b.negative
+        if b.other:
+            series[f"{b.platform} ({other})"][i] += b.other
+    labels = [_slot_label(first + i * step, step) for i in range(slots)]
+    for n, marker in enumerate(markers, start=1):
+        i = int((marker.at.replace(minute=0, second=0, microsecond=0) - first) / step)
+        if 0 <= i < slots:
+            labels[i] += f" [{n}]"
+    chart = pygal.StackedBar(title=title, x_label_rotation=60, show_minor_x_labels=slots <= 48, js=[], width=900, height=420,
+                             legend_at_bottom=True, truncate_legend=40, style=pygal.style.CleanStyle)
+    chart.x_labels = labels
+    chart.x_labels_major = [label for label in labels if "[" in label]
+    for name in sorted(series):
+        chart.add(name, series[name])
+    return _data_uri(chart)
+
+
+def weekly_chart(weeks: Sequence[tuple[str, int]], *, title: str) -> str | None:
+    """Bars of incidents per week; a data: URI of the SVG, or None without weeks."""
+    if not weeks:
+        return None
+    pygal = _pygal()
+    chart = pygal.Bar(title=title, js=[], width=800, height=320, show_legend=False, x_label_rotation=45, style=pygal.style.CleanStyle)
+    chart.x_labels = [week for week, _ in weeks]
+    chart.add(title, [count for _, count in weeks])
+    return _data_uri(chart)
+
+
+def _slot_label(at: datetime, step: timedelta) -> str:
+    return at.strftime("%d/%m %H:00") if step == HOUR else at.strftime("%d/%m")
+
+
+def _data_uri(chart) -> str:
+    """The SVG without pygal's script (an <img> would not run it anyway), base64 in a data: URI."""
+    from pygal.etree import etree
+
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if str(child.tag).endswith("script"):
+                parent.remove(child)
+    svg = etree.tostring(tree, encoding="unicode")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
