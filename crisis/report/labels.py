@@ -4,6 +4,16 @@ from __future__ import annotations
 
 LABELS = {
     "fr": {
+        "period": "Revue de période", "period_range": "du {start} au {end}", "incidents": "Incidents", "by_playbook": "Par playbook",
+        "by_severity": "Par gravité", "by_outcome": "Par issue", "outcome_resolved": "résolus", "outcome_dismissed": "classés sans suite",
+        "outcome_open": "encore ouverts", "median": "Médiane", "p90": "90e centile", "count": "Nombre",
+        "deadlines_met_pct": "Échéances tenues", "escalations": "Escalades", "escalated_incidents": "Incidents escaladés",
+        "busiest_days": "Jours les plus chargés", "open_follow_ups": "Actions de suivi ouvertes ou en retard",
+        "drills": "Exercices (hors chiffres réels)", "no_drill": "Aucun exercice sur la période.",
+        "comparison": "Par rapport à la période précédente", "before": "Avant", "now": "Maintenant", "change": "Écart",
+        "better": "mieux", "worse": "moins bien", "same": "stable", "per_week": "Incidents par semaine", "week_of": "Semaine du",
+        "incidents_median": "Incidents", "time_to_acknowledge_median": "Prise en compte (médiane)",
+        "time_to_first_response_median": "Première réponse (médiane)", "time_to_resolve_median": "Résolution (médiane)",
         "report": "Rapport d'incident", "drill": "EXERCICE", "summary": "Synthèse", "playbook": "Playbook", "brand": "Marque",
         "severity": "Gravité", "severity_history": "Historique de la gravité", "highest_level": "Niveau d'escalade le plus haut",
         "state": "État", "participants": "Intervenants", "opened": "Ouvert le", "key_times": "Temps clés", "milestone": "Jalon",
@@ -35,6 +45,16 @@ LABELS = {
         "yes": "oui", "no": "non", "nobody": "personne",
     },
     "en": {
+        "period": "Period review", "period_range": "from {start} to {end}", "incidents": "Incidents", "by_playbook": "By playbook",
+        "by_severity": "By severity", "by_outcome": "By outcome", "outcome_resolved": "resolved", "outcome_dismissed": "dismissed",
+        "outcome_open": "still open", "median": "Median", "p90": "90th percentile", "count": "Count",
+        "deadlines_met_pct": "Deadlines met", "escalations": "Escalations", "escalated_incidents": "Incidents escalated",
+        "busiest_days": "Busiest days", "open_follow_ups": "Follow-ups open or overdue",
+        "drills": "Drills (kept out of the real figures)", "no_drill": "No drill in the period.",
+        "comparison": "Against the previous period", "before": "Before", "now": "Now", "change": "Change",
+        "better": "better", "worse": "worse", "same": "unchanged", "per_week": "Incidents per week", "week_of": "Week of",
+        "incidents_median": "Incidents", "time_to_acknowledge_median": "Acknowledge (median)",
+        "time_to_first_response_median": "First response (median)", "time_to_resolve_median": "Resolve (median)",
         "report": "Incident report", "drill": "DRILL", "summary": "Summary", "playbook": "Playbook", "brand": "Brand",
         "severity": "Severity", "severity_history": "Severity history", "highest_level": "Highest escalation level",
         "state": "State", "participants": "Who took part", "opened": "Opened", "key_times": "Key times", "milestone": "Milestone",
