@@ -81,10 +81,10 @@ def export(
     from crisis.report.evidence import write_pack
     from crisis.report.evidence_service import evidence_files
 
-    settings = context.settings()
+    settings, now = context.settings(), context.clock().now()
     with context.unit_of_work() as session:
-        files = evidence_files(session, ref, now=context.clock().now(), lang=settings.lang)
-    count = write_pack(output, files, lang=settings.lang)
+        files = evidence_files(session, ref, now=now, lang=settings.lang)
+    count = write_pack(output, files, at=now)
     typer.echo(f"{output}: {count} files, manifest with SHA-256; check it with `crisis evidence verify {output}`")
 
 
