@@ -23,6 +23,8 @@ LAYERS = {
     "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall.rotations": 1, "crisis.oncall.policy": 1, "crisis.outbox.backoff": 1, "crisis.oncall.messages": 1,
     "crisis.oncall.permissions": 1, "crisis.oncall.check": 1, "crisis.outbox.notifiers": 2, "crisis.oncall.service": 3,
+    "crisis.report": 1, "crisis.report.evidence": 2, "crisis.report.chart": 2, "crisis.report.render": 2,
+    "crisis.report.service": 3, "crisis.report.period_service": 3, "crisis.report.evidence_service": 3,
 }
 OWNERS = {  # third-party library → the only modules allowed to import it
     "transitions": ("crisis.incident.lifecycle",),
@@ -31,7 +33,8 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.incident.models", "crisis.incident.service", "crisis.incident.timeline",
                    "crisis.oncall.models", "crisis.outbox.models", "crisis.outbox.queue", "crisis.outbox.delivery", "crisis.triage.models", "crisis.triage.service", "crisis.replies.models", "crisis.replies.service",
-                   "crisis.oncall.service"),
+                   "crisis.oncall.service", "crisis.report.service", "crisis.report.period_service", "crisis.report.evidence_service"),
+    "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),
     "click": (),
     "twitter_text": ("crisis.replies.channels",),

@@ -225,7 +225,8 @@ def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_men
 
 def _deadline(d: DeadlineRecord) -> DeadlineResult:
     margin = None if d.closed_at is None or d.status == "cancelled" else int((d.due_at - d.closed_at).total_seconds())
-    return DeadlineResult(d.name, d.due_at, d.status, d.closed_at, margin)
+    late = d.status == "met" and margin is not None and margin < 0  # settled after its due time, before any tick saw it
+    return DeadlineResult(d.name, d.due_at, "breached" if late else d.status, d.closed_at, margin)
 
 
 def _highest_level(inc: IncidentRecord, happenings: tuple[Happening, ...]) -> str:

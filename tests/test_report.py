@@ -1,0 +1,101 @@
+"""Incident reports and period reviews through the CLI, on real SQLite and PostgreSQL; hostile text stays inert."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+HOSTILE = [
+    "Faux avis, des escrocs <script>document.title='pwned';fetch('http://127.0.0.1:9/script')</script>",
+    "Faux avis, arnaque <img src=http://127.0.0.1:9/img onerror=\"document.title='pwned'\">",
+    "Faux avis, des voleurs [cliquez ici](javascript:alert(1)) et <a href=\"javascript:alert(2)\">là</a>",
+    "Faux avis, escrocs ![x](http://127.0.0.1:9/md.png) **gras** # titre",
+]
+
+
+def hostile_mentions(path: Path, *, extra: int = 0) -> Path:
+    """Four hostile reviews and `extra` plain ones, spread over three hours, one from the press."""
+    lines = []
+    for i, text in enumerate(HOSTILE + [f"Faux avis encore, des escrocs numéro {n}" for n in range(extra)]):
+        lines.append({"id": f"t-{i}", "platform": "press" if i == 3 else "tripadvisor", "created_at": f"2026-11-20T0{7 + i % 3}:{10 + i % 40}:00Z",
+                      "author": "<b>Mallory</b>" if i == 0 else f"author{i}", "author_followers": 1000 * (i + 1), "text": text,
+                      "url": "https://example.org/r?q=\"><script>alert(4)</script>" if i == 2 else f"https://example.org/r/{i}", "sentiment": "negative" if i % 2 else None,
+                      "rating": 1})
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def incident(workspace, cli, tmp_path):
+    """INC-0001 opened by triage from hostile reviews, acknowledged 20 minutes later."""
+    cli("ingest", str(hostile_mentions(tmp_path / "m.jsonl", extra=6)))
+    cli("ack", "INC-0001", now="2026-11-20T10:20:00+00:00")
+    return "INC-0001"
+
+
+def test_json_report_holds_the_figures_of_the_timeline(incident, cli):
+    """Times, deadlines, volume and the chain come from what the database holds."""
+    report = json.loads(cli("report", incident, "--format", "json", now="2026-11-20T12:00:00+00:00").stdout)
+    assert report["durations"]["time_to_acknowledge"] == 20 * 60
+    assert report["durations"]["time_to_first_response"] is None
+    assert report["mention_count"] == 10
+    assert sum(b["negative"] + b["other"] for b in report["volume"]) == 10
+    assert sum(b["negative"] for b in report["volume"]) == 5
+    assert {b["hour_at"] for b in report["volume"]} == {"2026-11-20T07:00:00+00:00", "2026-11-20T08:00:00+00:00", "2026-11-20T09:00:00+00:00"}
+    ack = next(d for d in report["deadlines"] if d["name"] == "acknowledge")
+    assert ack["status"] == "breached" and ack["margin_s"] == -5 * 60  # SEV1 (press pick-up): 15 minutes to acknowledge
+    assert report["key_times"][0] == {"name": "first_mention", "at": "2026-11-20T07:10:00+00:00", "after_first_mention_s": 0}
+    assert [p["text"] for p in report["press"]] == [HOSTILE[3]]
+    assert report["top_authors"][0]["followers"] == 10_000
+    assert report["chain_break"] is None and len(report["chain_head"]) == 64
+    assert report["review"] is None
+    kinds = [e["kind"] for e in report["timeline"]]
+    assert kinds[0] == "opened" and "transition" in kinds and "mentions_attached" not in kinds  # milestones only without --full
+    assert report["severity_history"][-1]["severity"] == "SEV1" and report["highest_level"] == "crisis_cell"
+
+
+def test_markdown_report_renders_hostile_text_inert(incident, cli):
+    """No raw HTML, no Markdown link or image survives from a mention, an author or a URL."""
+    text = cli("report", incident, "--full").stdout
+    assert "<script" not in text and "<img" not in text and "<a " not in text and "<b>" not in text
+    assert "](" not in text.replace("\\](", "")
+    assert "&lt;script&gt;" in text  # the title, from the first mention
+    assert "!\\[x\\]\\(http://127\\.0\\.0\\.1:9/md\\.png\\) \\*\\*gras\\*\\* \\# titre" in text  # the press pick-up
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in text  # the top author
+    assert "Cet incident n'a pas encore de retour d'expérience." in text  # the incident's language (a French review)
+
+
+def test_report_in_english_on_request(incident, cli):
+    text = cli("report", incident, "--lang", "en").stdout
+    assert "This incident has not been reviewed yet." in text and "| Time to acknowledge | 20m |" in text
+
+
+def test_report_file_and_errors(incident, cli, tmp_path):
+    """-o writes the file and says so on stderr; a bad reference or format exits with its code and nothing on stdout."""
+    out = tmp_path / "r.html"
+    result = cli("report", incident, "-f", "html", "-o", str(out))
+    assert result.stdout == "" and str(out) in result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in html and "<script" not in html and "data:image/svg+xml;base64," in html
+    assert "Error: no incident 'INC-0099'" in cli("report", "INC-0099", code=3).stderr
+    assert "--format 'pdf'" in cli("report", incident, "-f", "pdf", code=2).stderr
+    assert "--lang 'de'" in cli("report", incident, "--lang", "de", code=2).stderr
+    assert "needs --from and --to" in cli("report", "period", code=2).stderr
+    assert "is not a day" in cli("report", "period", "--from", "2026-13-01", "--to", "2026-12-01", code=2).stderr
+
+
+def test_period_review_keeps_drills_apart(incident, cli):
+    """A drill counts in its own section, never in the real figures; the previous period is compared."""
+    cli("open", "-p", "hijacked_account", "-t", "Exercice : compte piraté", "--drill")
+    review = json.loads(cli("report", "period", "--from", "2026-11-01", "--to", "2026-11-30", "-f", "json").stdout)
+    assert review["real"]["incidents"] == 1 and review["drills"]["incidents"] == 1
+    assert review["real"]["by_playbook"] == {"defamatory_review": 1}
+    assert review["drills"]["by_playbook"] == {"hijacked_account": 1}
+    assert review["real"]["times"]["time_to_acknowledge"] == {"median": 1200, "p90": 1200, "count": 1}
+    assert review["previous"]["incidents"] == 0
+    assert review["comparison"][0] == {"name": "incidents", "now": 1, "before": 0, "delta": 1, "better": None}
+    assert review["busiest_days"] == [["2026-11-20", 1]]
+    text = cli("report", "period", "--from", "2026-11-01", "--to", "2026-11-30", "--lang", "en").stdout
+    assert "## Drills (kept out of the real figures)" in text and "| hijacked\\_account | 1 |" in text
