@@ -44,7 +44,7 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
         page.pdf(path=str(tmp_path / "report.pdf"), format="A4", print_background=True)
         browser.close()
 
-    assert title.startswith("INC-0001: ") and title != "pwned", "no script ran (it would have set the title)"
+    assert title.startswith("INC-0001\u202f: Avis") and title != "pwned", "no script ran (it would have set the title)"
     assert scripts == 0 and injected == 0, "hostile markup stayed text"
     assert "<script>document.title='pwned'" in body_text
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == [], "no request left the page"

@@ -185,7 +185,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         participants=_participants(happenings, inputs.people),
         key_times=key_times, durations=durations,
         deadlines=tuple(_deadline(d) for d in inputs.deadlines if d.kind != "limitation"),
-        mention_count=inputs.mention_count, volume=inputs.volume, markers=_markers(happenings, lang), spikes=inputs.spikes,
+        mention_count=inputs.mention_count, volume=inputs.volume, markers=_markers(happenings, inputs.spikes, lang), spikes=inputs.spikes,
         platforms=dict(sorted(platforms.items(), key=lambda kv: -kv[1])), top_authors=inputs.top_authors, press=inputs.press,
         timeline=tuple((h, describe(h, lang)) for h in kept), events_total=len(happenings),
         published=tuple(sorted((r for r in inputs.replies if r.status == "published"), key=lambda r: r.published_at or inc.opened_at)),
@@ -246,10 +246,12 @@ def _participants(happenings: tuple[Happening, ...], people: tuple[PersonRecord,
     return tuple(known.get(i, PersonRecord(i, i, ())) for i in ids)
 
 
-def _markers(happenings: tuple[Happening, ...], lang: str) -> tuple[Marker, ...]:
+def _markers(happenings: tuple[Happening, ...], spikes: tuple[SpikeRecord, ...], lang: str) -> tuple[Marker, ...]:
+    """The moments the chart marks: opened, escalations, statements published, stabilised, resolved, spikes."""
     wanted = ("opened", "escalated", "reply_published")
-    return tuple(Marker(h.at, describe(h, lang, short=True)) for h in happenings
-                 if h.kind in wanted or h.state_to in ("monitoring", "resolved"))
+    marks = [Marker(h.at, describe(h, lang, short=True)) for h in happenings if h.kind in wanted or h.state_to in ("monitoring", "resolved")]
+    marks += [Marker(s.hour_at, ("Pic : {n}/h" if lang == "fr" else "Spike: {n}/h").format(n=s.count)) for s in spikes]
+    return tuple(sorted(marks, key=lambda m: m.at))
 
 
 def _captured(items: tuple[MentionRecord, ...], happenings: tuple[Happening, ...]) -> tuple[MentionRecord, ...]:

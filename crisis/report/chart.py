@@ -29,7 +29,7 @@ def volume_chart(buckets: Sequence, markers: Sequence, *, negative: str, other: 
         return None
     pygal = _pygal()
     first = min(b.hour_at for b in buckets)
-    last = max(b.hour_at for b in buckets)
+    last = max([b.hour_at for b in buckets] + [m.at.replace(minute=0, second=0, microsecond=0) for m in markers if m.at >= first])
     step = HOUR if (last - first) / HOUR < MAX_BARS else 24 * HOUR
     slots = int((last - first) / step) + 1
     series: dict[str, list[int]] = defaultdict(lambda: [0] * slots)

@@ -42,7 +42,7 @@ LABELS = {
         "(crisis evidence export).", "captured_by": "Rattaché par", "captured_at": "Capté le", "chain_head": "Tête de chaîne",
         "chain_ok": "audit verify : la chaîne de {n} événements est intacte.", "chain_broken": "audit verify : CHAÎNE ROMPUE : {why}",
         "generated": "Rapport établi le {at} à partir de la base ; il ne dit que ce qu'elle contient.",
-        "yes": "oui", "no": "non", "nobody": "personne",
+        "yes": "oui", "no": "non", "nobody": "personne", "colon": "\u202f: ", "platform": "Plateforme",
     },
     "en": {
         "period": "Period review", "period_range": "from {start} to {end}", "incidents": "Incidents", "by_playbook": "By playbook",
@@ -83,7 +83,7 @@ LABELS = {
         "(crisis evidence export).", "captured_by": "Attached by", "captured_at": "Captured", "chain_head": "Chain head",
         "chain_ok": "audit verify: the chain of {n} events is intact.", "chain_broken": "audit verify: CHAIN BROKEN: {why}",
         "generated": "Report generated on {at} from the database; it says only what the database holds.",
-        "yes": "yes", "no": "no", "nobody": "nobody",
+        "yes": "yes", "no": "no", "nobody": "nobody", "colon": ": ", "platform": "Platform",
     },
 }
 
