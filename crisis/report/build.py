@@ -153,6 +153,7 @@ class IncidentReport:
     platforms: dict[str, int]
     top_authors: tuple[AuthorReach, ...]
     press: tuple[MentionRecord, ...]
+    press_count: int
     timeline: tuple[tuple[Happening, str], ...]
     events_total: int
     published: tuple[ReplyRecord, ...]
@@ -187,6 +188,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         deadlines=tuple(_deadline(d) for d in inputs.deadlines if d.kind != "limitation"),
         mention_count=inputs.mention_count, volume=inputs.volume, markers=_markers(happenings, inputs.spikes, lang), spikes=inputs.spikes,
         platforms=dict(sorted(platforms.items(), key=lambda kv: -kv[1])), top_authors=inputs.top_authors, press=inputs.press,
+        press_count=max(inputs.press_count, len(inputs.press)),
         timeline=tuple((h, describe(h, lang)) for h in kept), events_total=len(happenings),
         published=tuple(sorted((r for r in inputs.replies if r.status == "published"), key=lambda r: r.published_at or inc.opened_at)),
         rejected=tuple(r for r in inputs.replies if r.status == "rejected"),

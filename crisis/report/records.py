@@ -161,4 +161,5 @@ class IncidentInputs:
     legal: LegalRule | None = None
     people: tuple[PersonRecord, ...] = ()
     chain_break: str | None = None  # what `audit verify` said, None when the chain verifies
+    press_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict)

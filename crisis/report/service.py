@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 PRESS_PLATFORMS = ("press", "news", "media", "blog")  # as triage counts a press pick-up
 TOP_AUTHORS = 10
+PRESS_SHOWN = 50  # the first pick-ups; the count says how many more
 
 
 def incident_report(session: Session, ref: str, *, now: datetime, lang: str | None = None, full: bool = False,
@@ -54,7 +55,9 @@ def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None,
             .join(MentionMatch, MentionMatch.mention_id == MentionRow.id).where(attached, MentionRow.author.is_not(None))
             .group_by(MentionRow.author, MentionRow.platform)
             .order_by(func.max(MentionRow.author_followers).desc().nulls_last(), func.count().desc()).limit(TOP_AUTHORS))),
-        press=tuple(mention_records(session, incident.id, press_only=True)),
+        press=tuple(mention_records(session, incident.id, press_only=True, limit=PRESS_SHOWN)),
+        press_count=session.scalar(select(func.count()).select_from(MentionMatch).join(MentionRow, MentionRow.id == MentionMatch.mention_id)
+                                   .where(attached, MentionRow.platform.in_(PRESS_PLATFORMS))) or 0,
         evidence=tuple(mention_records(session, incident.id, limit=evidence_limit)),
         replies=tuple(_reply(r) for r in session.scalars(select(Reply).where(Reply.incident_id == incident.id).order_by(Reply.number))),
         deadlines=tuple(DeadlineRecord(d.name, d.kind, d.armed_at, d.due_at, d.status, d.closed_at) for d in incident.deadlines),
