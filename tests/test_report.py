@@ -99,3 +99,41 @@ def test_period_review_keeps_drills_apart(incident, cli):
     assert review["busiest_days"] == [["2026-11-20", 1]]
     text = cli("report", "period", "--from", "2026-11-01", "--to", "2026-11-30", "--lang", "en").stdout
     assert "## Drills (kept out of the real figures)" in text and "| hijacked\\_account | 1 |" in text
+
+
+def test_report_tells_what_was_said_who_was_paged_the_review_and_the_legal_clock(incident, workspace, cli):
+    """With a roster: the published statement and its hash, the page and who took it, an overdue follow-up, the
+    three-month limitation counted from first publication."""
+    import hashlib
+    import shutil
+
+    shutil.copy(workspace / "oncall.example.yaml", workspace / "oncall.yaml")
+    at = "2026-11-20T10:30:00+00:00"
+    cli("fact", incident, "platform", "tripadvisor", now=at)
+    cli("fact", incident, "first_published_at", "2026-11-19", now=at)
+    cli("reply", "draft", incident, "--template", "holding_statement", "--channel", "x", "--set", "next_update_at=15 h", now=at)
+    cli("reply", "draft", incident, "--template", "holding_statement", "--channel", "x", "--set", "next_update_at=16 h", now=at)
+    cli("reply", "reject", incident, "R2", "--why", "one statement is enough", now=at, user="claire")
+    cli("reply", "approve", incident, "R1", now=at, user="claire")
+    cli("reply", "publish", incident, "R1", now="2026-11-20T10:35:00+00:00")
+    cli("review", incident, "--what", "Un faux avis <script>", "--gained", "Une réponse calme", "--follow-up",
+        "Relire les avis chaque matin; ana; 2026-11-25", now=at)
+    cli("open", "-p", "bad_buzz", "-t", "Pub détournée", now=at)
+    cli("oncall", "ack", "INC-0002", now="2026-11-20T10:40:00+00:00")
+
+    report = json.loads(cli("report", incident, "-f", "json", "--lang", "en", now="2026-11-26T09:00:00+00:00").stdout)
+    [said] = report["published"]
+    assert said["label"] == "R1" and said["approver"] == "claire" and said["published_at"] == "2026-11-20T10:35:00+00:00"
+    assert said["sha256"] == hashlib.sha256(said["text"].encode()).hexdigest() and "15 h" in said["text"]
+    assert [r["label"] for r in report["rejected"]] == ["R2"]
+    assert report["durations"]["time_to_first_response"] == 35 * 60
+    assert report["review"]["what_happened"] == "Un faux avis <script>"
+    assert report["follow_ups"] == [{"action": "Relire les avis chaque matin", "owner": "ana", "due_on": "2026-11-25", "overdue": True}]
+    [legal] = report["legal"]
+    assert legal["barred_at"] == "2027-02-17T00:00:00+00:00" and legal["left_s"] > 80 * 86400 and "1881" in legal["note"]
+    assert "Ana Martin" in [p["name"] for p in report["participants"]] and "triage" not in [p["id"] for p in report["participants"]]
+    pages = json.loads(cli("report", "INC-0002", "-f", "json", now="2026-11-20T11:00:00+00:00").stdout)["pages"]
+    assert pages[0]["people"] == ["Claire Dubois"] and pages[0]["acknowledged_by"] == "ana"
+    assert pages[0]["acknowledged_at"] == "2026-11-20T10:40:00+00:00"
+    html = cli("report", incident, "-f", "html", now="2026-11-26T09:00:00+00:00").stdout
+    assert "Un faux avis &lt;script&gt;" in html and "EN RETARD" in html and "Brouillons refusés (non reproduits)\u202f: 1" in html

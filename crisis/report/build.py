@@ -16,6 +16,7 @@ from crisis.report.phrases import describe
 
 MILESTONE_KINDS = frozenset({"opened", "transition", "escalated", "severity_changed", "deadline_breached", "reply_published",
                              "paged", "paging_acknowledged", "review_recorded", "limitation_warning", "reply_rejected"})
+MACHINES = frozenset({"triage", "tick", "oncall", "outbox"})  # the actors crisis itself signs as
 EVIDENCE_SHOWN = 200  # the annex lists this many items; the evidence pack holds them all
 
 
@@ -192,7 +193,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         timeline=tuple((h, describe(h, lang)) for h in kept), events_total=len(happenings),
         published=tuple(sorted((r for r in inputs.replies if r.status == "published"), key=lambda r: r.published_at or inc.opened_at)),
         rejected=tuple(r for r in inputs.replies if r.status == "rejected"),
-        pages=_pages(happenings), review=inputs.review,
+        pages=_pages(happenings, inputs.people), review=inputs.review,
         follow_ups=tuple(FollowUpStatus(f.action, f.owner, f.due_on, f.due_on < now.date())
                          for f in (inputs.review.follow_ups if inputs.review else ())),
         legal=_legal(inputs, now),
@@ -238,21 +239,19 @@ def _highest_level(inc: IncidentRecord, happenings: tuple[Happening, ...]) -> st
 
 
 def _participants(happenings: tuple[Happening, ...], people: tuple[PersonRecord, ...]) -> tuple[PersonRecord, ...]:
-    """Everyone who acted or was paged, named from the roster where it knows them."""
+    """Everyone who acted or was paged; with a roster, only its people (triage, tick and the pager are machines)."""
     known = {p.id: p for p in people}
-    ids: list[str] = []
-    for h in happenings:
-        for who in (h.actor, *h.people):
-            if who not in ids and (who in known or h.kind not in ("notification_sent", "notification_retry", "notification_failed")):
-                ids.append(who)
-    return tuple(known.get(i, PersonRecord(i, i, ())) for i in ids)
+    ids = list(dict.fromkeys(who for h in happenings for who in (h.actor, *h.people)))
+    if known:
+        return tuple(known[i] for i in ids if i in known)
+    return tuple(PersonRecord(i, i, ()) for i in ids if i not in MACHINES)
 
 
 def _markers(happenings: tuple[Happening, ...], spikes: tuple[SpikeRecord, ...], lang: str) -> tuple[Marker, ...]:
     """The moments the chart marks: opened, escalations, statements published, stabilised, resolved, spikes."""
     wanted = ("opened", "escalated", "reply_published")
     marks = [Marker(h.at, describe(h, lang, short=True)) for h in happenings if h.kind in wanted or h.state_to in ("monitoring", "resolved")]
-    marks += [Marker(s.hour_at, ("Pic : {n}/h" if lang == "fr" else "Spike: {n}/h").format(n=s.count)) for s in spikes]
+    marks += [Marker(s.hour_at, ("Pic\u202f: {n}/h" if lang == "fr" else "Spike: {n}/h").format(n=s.count)) for s in spikes]
     return tuple(sorted(marks, key=lambda m: m.at))
 
 
@@ -262,11 +261,13 @@ def _captured(items: tuple[MentionRecord, ...], happenings: tuple[Happening, ...
     return tuple(replace(m, captured_by=by.get(f"{m.platform}:{m.source_id}", m.captured_by)) for m in items)
 
 
-def _pages(happenings: tuple[Happening, ...]) -> tuple[Page, ...]:
+def _pages(happenings: tuple[Happening, ...], people: tuple[PersonRecord, ...]) -> tuple[Page, ...]:
+    """Each page with the names of those paged, and who acknowledged it first."""
+    names = {p.id: p.name for p in people}
     pages: list[Page] = []
     for h in happenings:
         if h.kind == "paged":
-            pages.append(Page(h.at, h.detail or "", h.people, h.why, None, None))
+            pages.append(Page(h.at, h.detail or "", tuple(names.get(i, i) for i in h.people), h.why, None, None))
         elif h.kind == "paging_acknowledged":
             pages = [p if p.acknowledged_at else Page(p.at, p.level, p.people, p.cause, h.actor, h.at) for p in pages]
     return tuple(pages)

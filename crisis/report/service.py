@@ -30,11 +30,12 @@ PRESS_SHOWN = 50  # the first pick-ups; the count says how many more
 def incident_report(session: Session, ref: str, *, now: datetime, lang: str | None = None, full: bool = False,
                     roster: Roster | None = None) -> IncidentReport:
     """The report of incident `ref` as the database holds it now. Raises NotFoundError."""
-    return build_incident_report(incident_inputs(session, ref, roster=roster, evidence_limit=None if full else EVIDENCE_SHOWN),
+    return build_incident_report(incident_inputs(session, ref, roster=roster, evidence_limit=None if full else EVIDENCE_SHOWN, lang=lang),
                                  now=now, lang=lang, full=full)
 
 
-def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None, evidence_limit: int | None = None) -> IncidentInputs:
+def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None, evidence_limit: int | None = None,
+                    lang: str | None = None) -> IncidentInputs:
     """Every record the report of `ref` reads. Raises NotFoundError."""
     incident = get_incident(session, ref)
     playbook = pinned_playbook(session, incident)
@@ -66,7 +67,7 @@ def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None,
             tuple(FollowUpRecord(f.action, f.owner, f.due_on) for f in incident.review.follow_ups)),
         spikes=tuple(SpikeRecord(s.hour_at, s.count, s.why) for s in session.scalars(
             select(SpikeAlert).where(SpikeAlert.incident_id == incident.id).order_by(SpikeAlert.hour_at))),
-        legal=LegalRule(rule.period, rule.warn_before, rule.note(incident.lang)) if rule else None,
+        legal=LegalRule(rule.period, rule.warn_before, rule.note(lang or incident.lang)) if rule else None,
         people=tuple(PersonRecord(p.id, p.name, tuple(p.roles)) for p in roster.people) if roster else (),
         chain_break=None if breaks is None else str(breaks))
 
