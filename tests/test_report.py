@@ -137,3 +137,26 @@ def test_report_tells_what_was_said_who_was_paged_the_review_and_the_legal_clock
     assert pages[0]["acknowledged_at"] == "2026-11-20T10:40:00+00:00"
     html = cli("report", incident, "-f", "html", now="2026-11-26T09:00:00+00:00").stdout
     assert "Un faux avis &lt;script&gt;" in html and "EN RETARD" in html and "Brouillons refusés (non reproduits)\u202f: 1" in html
+
+
+def test_a_spike_shows_with_its_baseline_on_the_chart(workspace, cli, tmp_path):
+    """A week of background then a burst: the spike's 7-day baseline is in the figures and drawn on the chart."""
+    import base64
+    import re
+    from datetime import datetime, timedelta, timezone
+
+    start, lines = datetime(2026, 11, 12, tzinfo=timezone.utc), []
+    for h in range(0, 8 * 24, 6):  # one mention every 6 hours: 28 in the 7-day baseline
+        lines.append({"id": f"bg{h}", "platform": "x", "created_at": (start + timedelta(hours=h)).isoformat(), "text": "bad buzz, who approved this"})
+    for i in range(40):
+        lines.append({"id": f"b{i}", "platform": "x", "created_at": f"2026-11-20T00:{i:02d}:00+00:00", "text": "Boycott! who approved this ad",
+                      "sentiment": "negative"})
+    (tmp_path / "spike.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    cli("ingest", str(tmp_path / "spike.jsonl"), now="2026-11-20T01:05:00+00:00")
+    report = json.loads(cli("report", "1", "-f", "json", now="2026-11-20T02:00:00+00:00").stdout)
+    [spike] = report["spikes"]
+    assert spike["count"] == 40 and spike["baseline"] == round(28 / 168, 2)
+    html = cli("report", "1", "-f", "html", "--lang", "en", now="2026-11-20T02:00:00+00:00").stdout
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)[1]).decode()
+    assert "baseline 0.17/h" in svg and "<script" not in svg
+    assert "Spike: 40/h" in html

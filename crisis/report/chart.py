@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,9 +23,10 @@ def _pygal():
     return pygal
 
 
-def volume_chart(buckets: Sequence, markers: Sequence, *, negative: str, other: str, title: str) -> str | None:
-    """Stacked bars of mentions per hour (per platform, negative apart); numbered marks under the key hours.
-    A data: URI of the SVG, or None when there are no mentions."""
+def volume_chart(buckets: Sequence, markers: Sequence, *, negative: str, other: str, title: str, spikes: Sequence = (),
+                 baseline_label: str = "baseline {value}/h") -> str | None:
+    """Stacked bars of mentions per hour (per platform, negative apart); numbered marks under the key hours; the
+    baseline of each spike as a labelled guide line. A data: URI of the SVG, or None when there are no mentions."""
     if not buckets:
         return None
     pygal = _pygal()
@@ -47,9 +49,15 @@ def volume_chart(buckets: Sequence, markers: Sequence, *, negative: str, other: 
     chart = pygal.StackedBar(title=title, x_label_rotation=60, show_minor_x_labels=slots <= 48, js=[], width=900, height=420,
                              legend_at_bottom=True, truncate_legend=40, style=pygal.style.CleanStyle)
     chart.x_labels = labels
-    chart.x_labels_major = [label for label in labels if "[" in label]
+    every = max(1, slots // 12)  # about a dozen time references, plus every marked hour
+    chart.x_labels_major = [label for i, label in enumerate(labels) if "[" in label or i % every == 0]
     for name in sorted(series):
         chart.add(name, series[name])
+    baselines = sorted({s.baseline for s in spikes if s.baseline is not None})
+    if baselines:  # guides replace pygal's own y labels, so the ticks are given too
+        top = max(sum(column) for column in zip(*series.values()))
+        tick = max(1, math.ceil(top / 8))
+        chart.y_labels = [*range(0, top + tick, tick), *({"label": baseline_label.format(value=b), "value": b} for b in baselines)]
     return _data_uri(chart)
 
 

@@ -133,6 +133,7 @@ class SpikeRecord:
     hour_at: datetime
     count: int
     why: str
+    baseline: float | None = None  # the 7-day mean per hour the spike was judged against
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ def render_incident(report: Any, fmt: str) -> str:
     if fmt == "html":
         from crisis.report.chart import volume_chart
 
-        chart = volume_chart(report.volume, report.markers, negative=t["negative"], other=t["other"], title=t["volume"])
+        chart = volume_chart(report.volume, report.markers, negative=t["negative"], other=t["other"], title=t["volume"],
+                             spikes=report.spikes, baseline_label=t["baseline"])
     return render_template(_template("incident", fmt), r=report, t=t, lang=report.lang, chart=chart)
 
 

@@ -18,6 +18,7 @@ from crisis.report.build import EVIDENCE_SHOWN, IncidentReport, build_incident_r
 from crisis.report.records import (AuthorReach, DeadlineRecord, EventRecord, FollowUpRecord, IncidentInputs, IncidentRecord,
                                    LegalRule, MentionRecord, PersonRecord, ReplyRecord, ReviewRecord, SpikeRecord, VolumeBucket)
 from crisis.triage.models import MentionMatch, MentionRow, SpikeAlert
+from crisis.triage.spikes import BASELINE, HISTORY, HOUR
 
 if TYPE_CHECKING:
     from crisis.oncall.roster import Roster
@@ -65,7 +66,7 @@ def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None,
         review=None if incident.review is None else ReviewRecord(
             incident.review.what_happened, incident.review.what_gained, incident.review.author, incident.review.recorded_at,
             tuple(FollowUpRecord(f.action, f.owner, f.due_on) for f in incident.review.follow_ups)),
-        spikes=tuple(SpikeRecord(s.hour_at, s.count, s.why) for s in session.scalars(
+        spikes=tuple(SpikeRecord(s.hour_at, s.count, s.why, spike_baseline(session, s)) for s in session.scalars(
             select(SpikeAlert).where(SpikeAlert.incident_id == incident.id).order_by(SpikeAlert.hour_at))),
         legal=LegalRule(rule.period, rule.warn_before, rule.note(lang or incident.lang)) if rule else None,
         people=tuple(PersonRecord(p.id, p.name, tuple(p.roles)) for p in roster.people) if roster else (),
@@ -76,6 +77,16 @@ def event_records(session: Session, incident: Incident) -> list[EventRecord]:
     rows = session.execute(select(Event.seq, Event.at, Event.actor, Event.kind, Event.data, Event.hash, Event.prev_hash)
                            .where(Event.incident_id == incident.id).order_by(Event.seq))
     return [EventRecord(*row) for row in rows]
+
+
+def spike_baseline(session: Session, alert: SpikeAlert) -> float:
+    """The mean mentions per hour of the 7 days the spike detector compared the alert's hour with (empty hours count)."""
+    start = alert.hour_at - (HISTORY - 1) * HOUR
+    brand_is = MentionMatch.brand.is_(None) if alert.brand is None else MentionMatch.brand == alert.brand
+    count = session.scalar(select(func.count()).select_from(MentionMatch).where(
+        MentionMatch.playbook_id == alert.playbook_id, brand_is, MentionMatch.created_at >= start,
+        MentionMatch.created_at < start + BASELINE * HOUR))
+    return round((count or 0) / BASELINE, 2)
 
 
 def hour_of(session: Session, column: Any) -> Any:
