@@ -62,7 +62,7 @@ def test_markdown_report_renders_hostile_text_inert(incident, cli):
     assert "<script" not in text and "<img" not in text and "<a " not in text and "<b>" not in text
     assert "](" not in text.replace("\\](", "")
     assert "&lt;script&gt;" in text  # the title, from the first mention
-    assert "!\\[x\\]\\(http://127\\.0\\.0\\.1:9/md\\.png\\) \\*\\*gras\\*\\* \\# titre" in text  # the press pick-up
+    assert "!\\[x\\](http://127.0.0.1:9/md.png) \\*\\*gras\\*\\* # titre" in text  # the press pick-up
     assert "&lt;b&gt;Mallory&lt;/b&gt;" in text  # the top author
     assert "Cet incident n'a pas encore de retour d'expérience." in text  # the incident's language (a French review)
 

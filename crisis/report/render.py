@@ -20,19 +20,23 @@ from crisis.report.labels import labels
 
 FORMATS = ("md", "html", "json")
 TEMPLATES = Path(__file__).parent / "templates"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links and images, table cells, strikethrough
+_MD_LEADING = re.compile(r"^(\d*)([#>+=.)-])")  # a heading, quote, list or rule only where a line starts
 
 
 def escape_md(value: Any) -> str:
-    """Text safe inside Markdown: HTML as entities, Markdown punctuation backslashed, one line.
+    """Text safe inside Markdown: HTML as entities, the punctuation of emphasis, links and tables backslashed,
+    a leading heading or list mark too, on one line.
 
-    >>> escape_md('<img src=x onerror=alert(1)> [a](javascript:x)')
-    '&lt;img src=x onerror=alert\\\\(1\\\\)&gt; \\\\[a\\\\]\\\\(javascript:x\\\\)'
+    >>> print(escape_md('<img src=x onerror=alert(1)> [a](javascript:x)'))
+    &lt;img src=x onerror=alert(1)&gt; \\[a\\](javascript:x)
+    >>> print(escape_md('# not a *heading*'), escape_md('1. not a list'))
+    \\# not a \\*heading\\* 1\\. not a list
     """
-    text = "" if value is None else str(value)
+    text = " ".join(("" if value is None else str(value)).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.split())
+    return _MD_LEADING.sub(r"\1\\\2", text)
 
 
 def _env() -> jinja2.Environment:
@@ -108,11 +112,21 @@ def render_period(review: Any, fmt: str) -> str:
     return render_template(_template("period", fmt), p=review, t=t, lang=review.lang, chart=chart)
 
 
-def render_drill(scorecard: Any, fmt: str, *, lang: str = "en") -> str:
-    """The seam for drill after-action reports: a scorecard value (objectives with ratings, strengths, areas for
-    improvement, improvement plan, injects) rendered by `drill.<fmt>.j2` once the drills land. Raises UsageError."""
-    _template("drill", fmt)
-    raise UsageError("drill after-action reports are not available yet", hint="they come with `crisis drill run`")
+def render_drill(review: Any, fmt: str) -> str:
+    """A drill's after-action report (a `crisis.report.drill.DrillReview`): objectives with ratings, strengths, areas
+    for improvement, the improvement plan, and the injects on the volume chart. Raises UsageError for another format."""
+    from crisis.report.drill import drill_dict
+
+    template = _template("drill", fmt)
+    if fmt == "json":
+        return json.dumps(drill_dict(review), ensure_ascii=False, indent=2) + "\n"
+    t = labels(review.lang)
+    chart = None
+    if fmt == "html" and review.incident is not None:
+        from crisis.report.chart import volume_chart
+
+        chart = volume_chart(review.incident.volume, review.injects, negative=t["negative"], other=t["other"], title=t["volume"])
+    return render_template(template, d=review, t=t, lang=review.lang, chart=chart)
 
 
 def _template(kind: str, fmt: str) -> str:

@@ -1,0 +1,59 @@
+"""The after-action report of a drill, as a value the drills code fills from its scorecard (pure).
+
+`crisis.report.render.render_drill(review, fmt)` renders it in Markdown, HTML or JSON, with the
+scenario's injects marked on the same volume chart as an incident's key moments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from crisis.report.build import IncidentReport, Marker, report_dict
+
+
+@dataclass(frozen=True)
+class ObjectiveRating:
+    """One objective of the scenario, how the team did (met, partly, missed) and what was seen."""
+
+    objective: str
+    rating: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImprovementAction:
+    action: str
+    owner: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class DrillReview:
+    scenario: str
+    playbook_id: str
+    run_at: datetime
+    lang: str
+    objectives: tuple[ObjectiveRating, ...]
+    strengths: tuple[str, ...]
+    improvements: tuple[str, ...]  # areas for improvement
+    plan: tuple[ImprovementAction, ...]
+    injects: tuple[Marker, ...]  # the scenario's key injects, marked on the chart
+    incident: IncidentReport | None = None  # the drill incident's own report, when the run opened one
+
+
+def drill_dict(review: DrillReview) -> dict[str, Any]:
+    """The after-action report as JSON-ready data."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    data = plain({k: v for k, v in asdict(review).items() if k != "incident"})
+    data["incident"] = report_dict(review.incident) if review.incident else None
+    return data

@@ -1,0 +1,37 @@
+"""Markdown escaping, checked with a real CommonMark renderer: whatever a mention says renders as its own text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from crisis.report.render import escape_md
+
+MD = MarkdownIt("commonmark").enable("table")
+HOSTILE = st.sampled_from(["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))", "![i](http://e/x.png)",
+                           "<http://e>", "*", "_", "`", "#", "- ", "1. ", "> ", "|", "\\", "&amp;", "&#60;", "---", "[a]: http://e", "~~"])
+TEXTS = st.lists(st.one_of(HOSTILE, st.text(max_size=12)), max_size=8).map("".join)
+
+
+def visible(rendered: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_escaped_text_renders_as_itself_in_a_paragraph(text):
+    rendered = MD.render(escape_md(text))
+    assert set(re.findall(r"<(\w+)", rendered)) <= {"p"}, rendered
+    assert visible(rendered) == " ".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_escaped_text_stays_in_its_table_cell_and_list_item(text):
+    rendered = MD.render(f"| a | b |\n| --- | --- |\n| {escape_md(text)} | end |\n\n- {escape_md(text)}\n")
+    assert set(re.findall(r"<(\w+)", rendered)) <= {"table", "thead", "tbody", "tr", "th", "td", "ul", "li"}, rendered
+    assert rendered.count("<td") == 2 and rendered.count("<li>") == 1 and "<td>end</td>" in rendered
