@@ -46,7 +46,9 @@ def test_json_report_holds_the_figures_of_the_timeline(incident, cli):
     assert {b["hour_at"] for b in report["volume"]} == {"2026-11-20T07:00:00+00:00", "2026-11-20T08:00:00+00:00", "2026-11-20T09:00:00+00:00"}
     ack = next(d for d in report["deadlines"] if d["name"] == "acknowledge")
     assert ack["status"] == "breached" and ack["margin_s"] == -5 * 60  # SEV1 (press pick-up): 15 minutes to acknowledge
-    assert report["key_times"][0] == {"name": "first_mention", "at": "2026-11-20T07:10:00+00:00", "after_first_mention_s": 0}
+    assert report["key_times"][0] == {"name": "first_mention", "at": "2026-11-20T07:10:00+00:00", "after_first_mention_s": 0, "deadline": None}
+    acked = next(k for k in report["key_times"] if k["name"] == "acknowledged")
+    assert acked["at"] == "2026-11-20T10:20:00+00:00" and acked["deadline"] == ack
     assert [p["text"] for p in report["press"]] == [HOSTILE[3]]
     assert report["top_authors"][0]["followers"] == 10_000
     assert report["chain_break"] is None and len(report["chain_head"]) == 64
@@ -70,6 +72,7 @@ def test_markdown_report_renders_hostile_text_inert(incident, cli):
 def test_report_in_english_on_request(incident, cli):
     text = cli("report", incident, "--lang", "en").stdout
     assert "This incident has not been reviewed yet." in text and "| Time to acknowledge | 20m |" in text
+    assert "| acknowledged | 2026-11-20 10:20 UTC | 3h10m | 2026-11-20 10:15 UTC, breached (late by 5m) |" in text
 
 
 def test_report_file_and_errors(incident, cli, tmp_path):

@@ -26,7 +26,7 @@ def visible(rendered: str) -> str:
 def test_escaped_text_renders_as_itself_in_a_paragraph(text):
     rendered = MD.render(escape_md(text))
     assert set(re.findall(r"<(\w+)", rendered)) <= {"p"}, rendered
-    assert visible(rendered) == " ".join(text.split())
+    assert visible(rendered) == " ".join(text.split()).replace("\x00", "\ufffd")  # CommonMark's only substitution
 
 
 @settings(max_examples=200, deadline=None)

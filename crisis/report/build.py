@@ -80,21 +80,22 @@ def read_event(event: EventRecord) -> Happening:
 
 
 @dataclass(frozen=True)
-class KeyTime:
-    """A milestone: when it happened and how long after the first mention."""
-
-    name: str
-    at: datetime | None
-    after_first_mention_s: int | None
-
-
-@dataclass(frozen=True)
 class DeadlineResult:
     name: str
     due_at: datetime
     status: str  # met, breached, armed, cancelled
     closed_at: datetime | None
     margin_s: int | None  # positive: met with this much to spare; negative: late by this much
+
+
+@dataclass(frozen=True)
+class KeyTime:
+    """A milestone: when it happened, how long after the first mention, and the deadline it answered, if any."""
+
+    name: str
+    at: datetime | None
+    after_first_mention_s: int | None
+    deadline: DeadlineResult | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,8 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
     """The report's figures. `full` keeps every event and every evidence item; `lang` defaults to the incident's."""
     inc, lang = inputs.incident, lang or inputs.incident.lang
     happenings = tuple(read_event(e) for e in inputs.events)
-    key_times, durations = _key_times(inc, happenings, inputs.first_mention_at)
+    deadlines = tuple(_deadline(d) for d in inputs.deadlines if d.kind != "limitation")
+    key_times, durations = _key_times(inc, happenings, inputs.first_mention_at, deadlines)
     kept = happenings if full else tuple(h for h in happenings if h.kind in MILESTONE_KINDS)
     platforms: dict[str, int] = {}
     for bucket in inputs.volume:
@@ -186,7 +188,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         highest_level=_highest_level(inc, happenings),
         participants=_participants(happenings, inputs.people),
         key_times=key_times, durations=durations,
-        deadlines=tuple(_deadline(d) for d in inputs.deadlines if d.kind != "limitation"),
+        deadlines=deadlines,
         mention_count=inputs.mention_count, volume=inputs.volume, markers=_markers(happenings, inputs.spikes, lang), spikes=inputs.spikes,
         platforms=dict(sorted(platforms.items(), key=lambda kv: -kv[1])), top_authors=inputs.top_authors, press=inputs.press,
         press_count=max(inputs.press_count, len(inputs.press)),
@@ -202,7 +204,8 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         chain_head=inc.head_hash, chain_events=len(inputs.events), chain_break=inputs.chain_break, full=full)
 
 
-def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_mention_at: datetime | None):
+def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_mention_at: datetime | None,
+               deadlines: tuple[DeadlineResult, ...]):
     start = min(first_mention_at, inc.opened_at) if first_mention_at else inc.opened_at
 
     def first(test) -> datetime | None:
@@ -216,7 +219,10 @@ def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_men
              if h.kind == "transition" and (h.state_to or "").startswith("responding.")]
     moments = [("first_mention", first_mention_at), ("detected", inc.opened_at), ("acknowledged", acked),
                ("first_response", responded), *steps, ("stabilised", stabilised), ("resolved", resolved)]
-    key_times = tuple(KeyTime(name, at, None if at is None else int((at - start).total_seconds())) for name, at in moments)
+    answered = {"acknowledged": "acknowledge", "first_response": "first_response"}
+    last = {d.name: d for d in deadlines if d.status != "cancelled"}  # the deadline in force, after any reschedule
+    key_times = tuple(KeyTime(name, at, None if at is None else int((at - start).total_seconds()),
+                              last.get(answered.get(name, name))) for name, at in moments)
 
     def span(a: datetime | None, b: datetime | None) -> int | None:
         return None if a is None or b is None else int((b - a).total_seconds())

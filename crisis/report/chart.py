@@ -77,13 +77,15 @@ def _slot_label(at: datetime, step: timedelta) -> str:
 
 
 def _data_uri(chart) -> str:
-    """The SVG without pygal's script (an <img> would not run it anyway), base64 in a data: URI."""
+    """The SVG without pygal's script (an <img> would not run it anyway) nor its dated comments, base64 in a data: URI.
+    The chart's id is fixed, so the same report renders the same bytes."""
     from pygal.etree import etree
 
+    chart.uuid = "report"
     tree = chart.render_tree()
     for parent in list(tree.iter()):
         for child in list(parent):
-            if str(child.tag).endswith("script"):
+            if child.tag is etree.Comment or str(child.tag).endswith("script"):
                 parent.remove(child)
     svg = etree.tostring(tree, encoding="unicode")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
