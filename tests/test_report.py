@@ -136,7 +136,7 @@ def test_report_tells_what_was_said_who_was_paged_the_review_and_the_legal_clock
     assert legal["barred_at"] == "2027-02-17T00:00:00+00:00" and legal["left_s"] > 80 * 86400 and "1881" in legal["note"]
     assert "Ana Martin" in [p["name"] for p in report["participants"]] and "triage" not in [p["id"] for p in report["participants"]]
     pages = json.loads(cli("report", "INC-0002", "-f", "json", now="2026-11-20T11:00:00+00:00").stdout)["pages"]
-    assert pages[0]["people"] == ["Claire Dubois"] and pages[0]["acknowledged_by"] == "ana"
+    assert pages[0]["people"] == ["Claire Dubois"] and pages[0]["acknowledged_by"] == "Ana Martin"
     assert pages[0]["acknowledged_at"] == "2026-11-20T10:40:00+00:00"
     html = cli("report", incident, "-f", "html", now="2026-11-26T09:00:00+00:00").stdout
     assert "Un faux avis &lt;script&gt;" in html and "EN RETARD" in html and "Brouillons refusés (non reproduits)\u202f: 1" in html

@@ -176,7 +176,8 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
     """The report's figures. `full` keeps every event and every evidence item; `lang` defaults to the incident's."""
     inc, lang = inputs.incident, lang or inputs.incident.lang
     happenings = tuple(read_event(e) for e in inputs.events)
-    deadlines = tuple(_deadline(d) for d in inputs.deadlines if d.kind != "limitation")
+    done = _done_times(happenings)
+    deadlines = tuple(_deadline(d, done.get(d.name), now) for d in inputs.deadlines if d.kind != "limitation")
     key_times, durations = _key_times(inc, happenings, inputs.first_mention_at, deadlines)
     kept = happenings if full else tuple(h for h in happenings if h.kind in MILESTONE_KINDS)
     platforms: dict[str, int] = {}
@@ -232,10 +233,30 @@ def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_men
     return key_times, durations
 
 
-def _deadline(d: DeadlineRecord) -> DeadlineResult:
-    margin = None if d.closed_at is None or d.status == "cancelled" else int((d.due_at - d.closed_at).total_seconds())
-    late = d.status == "met" and margin is not None and margin < 0  # settled after its due time, before any tick saw it
-    return DeadlineResult(d.name, d.due_at, "breached" if late else d.status, d.closed_at, margin)
+def _done_times(happenings: tuple[Happening, ...]) -> dict[str, datetime]:
+    """When the work each deadline asked for was done: acknowledged, first statement published, each step left."""
+    done: dict[str, datetime] = {}
+    for h in happenings:
+        if h.trigger == "acknowledge":
+            done.setdefault("acknowledge", h.at)
+        elif h.kind == "reply_published":
+            done.setdefault("first_response", h.at)
+        if h.kind == "transition" and (h.state_from or "").startswith("responding."):
+            done.setdefault(f"step {h.state_from.split('.', 1)[1]}", h.at)
+    return done
+
+
+def _deadline(d: DeadlineRecord, done_at: datetime | None, now: datetime) -> DeadlineResult:
+    """Met or breached by when the work was done (a tick may have marked it breached before); still open: late by now."""
+    if d.status == "cancelled":
+        return DeadlineResult(d.name, d.due_at, "cancelled", d.closed_at, None)
+    if done_at is not None and done_at >= d.armed_at:
+        margin = int((d.due_at - done_at).total_seconds())
+        return DeadlineResult(d.name, d.due_at, "met" if margin >= 0 else "breached", done_at, margin)
+    if d.status == "breached":
+        return DeadlineResult(d.name, d.due_at, "breached", d.closed_at, -int((now - d.due_at).total_seconds()))
+    margin = None if d.closed_at is None else int((d.due_at - d.closed_at).total_seconds())
+    return DeadlineResult(d.name, d.due_at, d.status, d.closed_at, margin)
 
 
 def _highest_level(inc: IncidentRecord, happenings: tuple[Happening, ...]) -> str:
@@ -275,7 +296,7 @@ def _pages(happenings: tuple[Happening, ...], people: tuple[PersonRecord, ...]) 
         if h.kind == "paged":
             pages.append(Page(h.at, h.detail or "", tuple(names.get(i, i) for i in h.people), h.why, None, None))
         elif h.kind == "paging_acknowledged":
-            pages = [p if p.acknowledged_at else Page(p.at, p.level, p.people, p.cause, h.actor, h.at) for p in pages]
+            pages = [p if p.acknowledged_at else Page(p.at, p.level, p.people, p.cause, names.get(h.actor, h.actor), h.at) for p in pages]
     return tuple(pages)
 
 

@@ -38,11 +38,11 @@ LABELS = {
         "overdue": "EN RETARD", "open": "ouverte", "not_reviewed": "Cet incident n'a pas encore de retour d'expérience.",
         "legal": "Dates légales", "barred_at": "Prescription le", "left": "Temps restant", "warn_at": "Alerte le",
         "no_legal": "Le playbook n'arme aucune date légale pour cet incident.",
-        "evidence": "Annexe de preuves", "evidence_partial": "{shown} éléments sur {total}\u202f; tous figurent dans le dossier de preuves "
+        "evidence": "Annexe de preuves", "evidence_partial": "{shown} sur {total}\u202f; tous figurent dans le dossier de preuves "
         "(crisis evidence export).", "captured_by": "Rattaché par", "captured_at": "Capté le", "chain_head": "Tête de chaîne",
         "chain_ok": "audit verify\u202f: la chaîne de {n} événements est intacte.", "chain_broken": "audit verify\u202f: CHAÎNE ROMPUE\u202f: {why}",
         "generated": "Rapport établi le {at} à partir de la base\u202f; il ne dit que ce qu'elle contient.",
-        "yes": "oui", "no": "non", "nobody": "personne", "colon": "\u202f: ", "platform": "Plateforme",
+        "yes": "oui", "no": "non", "nobody": "personne", "colon": "\u202f: ", "semi": "\u202f; ", "platform": "Plateforme", "step": "étape",
     },
     "en": {
         "period": "Period review", "period_range": "from {start} to {end}", "incidents": "Incidents", "by_playbook": "By playbook",
@@ -83,7 +83,7 @@ LABELS = {
         "(crisis evidence export).", "captured_by": "Attached by", "captured_at": "Captured", "chain_head": "Chain head",
         "chain_ok": "audit verify: the chain of {n} events is intact.", "chain_broken": "audit verify: CHAIN BROKEN: {why}",
         "generated": "Report generated on {at} from the database; it says only what the database holds.",
-        "yes": "yes", "no": "no", "nobody": "nobody", "colon": ": ", "platform": "Platform",
+        "yes": "yes", "no": "no", "nobody": "nobody", "colon": ": ", "semi": "; ", "platform": "Platform", "step": "step",
     },
 }
 

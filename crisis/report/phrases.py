@@ -13,6 +13,12 @@ STATES = {
     "en": {"detected": "detected", "triage": "triage", "monitoring": "monitoring", "resolved": "resolved",
            "closed": "closed", "dismissed": "dismissed"},
 }
+TRIGGERS = {
+    "fr": {"acknowledge": "Prise en compte", "respond": "Réponse", "next": "Étape suivante", "stabilize": "Stabilisation",
+           "resolve": "Résolution", "close": "Clôture", "dismiss": "Classement sans suite", "relapse": "Rechute", "reopen": "Réouverture"},
+    "en": {"acknowledge": "Acknowledged", "respond": "Response started", "next": "Next step", "stabilize": "Stabilised",
+           "resolve": "Resolved", "close": "Closed", "dismiss": "Dismissed", "relapse": "Relapse", "reopen": "Reopened"},
+}
 SAYS = {
     "fr": {
         "opened": "Incident ouvert en {severity_to}, niveau {level_to} ({why})",
@@ -93,5 +99,6 @@ def describe(h: Happening, lang: str, *, short: bool = False) -> str:
     fields = {name: getattr(h, name) for name in ("trigger", "severity_from", "severity_to", "level_from", "level_to",
                                                   "why", "reply", "count", "detail")}
     fields.update(state_from=state_name(h.state_from, lang), state_to=state_name(h.state_to, lang),
+                  trigger=TRIGGERS.get(lang, TRIGGERS["en"]).get(h.trigger or "", h.trigger or ""),
                   people=", ".join(h.people) or ("personne" if lang == "fr" else "nobody"))
     return template.format(**{k: "" if v is None else v for k, v in fields.items()})
