@@ -140,6 +140,9 @@ def test_report_tells_what_was_said_who_was_paged_the_review_and_the_legal_clock
     assert pages[0]["acknowledged_at"] == "2026-11-20T10:40:00+00:00"
     html = cli("report", incident, "-f", "html", now="2026-11-26T09:00:00+00:00").stdout
     assert "Un faux avis &lt;script&gt;" in html and "EN RETARD" in html and "Brouillons refusés (non reproduits)\u202f: 1" in html
+    assert "16 h" not in html  # the rejected draft's text stays out unless asked for
+    shown = cli("report", incident, "--rejected", "--lang", "en", now="2026-11-26T09:00:00+00:00").stdout
+    assert "### Rejected drafts (1)" in shown and "why: one statement is enough" in shown and "16 h" in shown
 
 
 def test_a_spike_shows_with_its_baseline_on_the_chart(workspace, cli, tmp_path):

@@ -28,6 +28,7 @@ def report(
     output: Output = None,
     lang: Annotated[str | None, typer.Option("--lang", help="fr or en (default: the incident's, or the workspace's).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Every timeline event and every evidence item, not only those that matter.")] = False,
+    rejected: Annotated[bool, typer.Option("--rejected", help="Show the rejected drafts' texts and reasons, not only their count.")] = False,
     from_: Annotated[str | None, typer.Option("--from", help="Period review: first day (YYYY-MM-DD), included.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Period review: last day (YYYY-MM-DD), included.")] = None,
 ) -> None:
@@ -64,7 +65,7 @@ def report(
 
     roster = context.roster()
     with context.unit_of_work() as session:
-        built = incident_report(session, target, now=now, lang=lang, full=full, roster=roster)
+        built = incident_report(session, target, now=now, lang=lang, full=full, show_rejected=rejected, roster=roster)
     _write(render_incident(built, fmt), output)
 
 

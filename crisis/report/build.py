@@ -170,10 +170,13 @@ class IncidentReport:
     chain_events: int
     chain_break: str | None
     full: bool
+    show_rejected: bool = False  # rejected drafts are counted; shown only when asked for
 
 
-def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | None = None, full: bool = False) -> IncidentReport:
-    """The report's figures. `full` keeps every event and every evidence item; `lang` defaults to the incident's."""
+def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | None = None, full: bool = False,
+                          show_rejected: bool = False) -> IncidentReport:
+    """The report's figures. `full` keeps every event and every evidence item; `lang` defaults to the incident's;
+    `show_rejected` shows the rejected drafts' texts as well as their count."""
     inc, lang = inputs.incident, lang or inputs.incident.lang
     happenings = tuple(read_event(e) for e in inputs.events)
     done = _done_times(happenings)
@@ -202,7 +205,8 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         legal=_legal(inputs, now),
         evidence=_captured(inputs.evidence if full else inputs.evidence[:EVIDENCE_SHOWN], happenings),
         evidence_total=max(inputs.mention_count, len(inputs.evidence)),
-        chain_head=inc.head_hash, chain_events=len(inputs.events), chain_break=inputs.chain_break, full=full)
+        chain_head=inc.head_hash, chain_events=len(inputs.events), chain_break=inputs.chain_break, full=full,
+        show_rejected=show_rejected)
 
 
 def _key_times(inc: IncidentRecord, happenings: tuple[Happening, ...], first_mention_at: datetime | None,

@@ -29,10 +29,10 @@ PRESS_SHOWN = 50  # the first pick-ups; the count says how many more
 
 
 def incident_report(session: Session, ref: str, *, now: datetime, lang: str | None = None, full: bool = False,
-                    roster: Roster | None = None) -> IncidentReport:
+                    show_rejected: bool = False, roster: Roster | None = None) -> IncidentReport:
     """The report of incident `ref` as the database holds it now. Raises NotFoundError."""
     return build_incident_report(incident_inputs(session, ref, roster=roster, evidence_limit=None if full else EVIDENCE_SHOWN, lang=lang),
-                                 now=now, lang=lang, full=full)
+                                 now=now, lang=lang, full=full, show_rejected=show_rejected)
 
 
 def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None, evidence_limit: int | None = None,
