@@ -6,12 +6,12 @@ Markdown, HTML or JSON. Raw timeline data is read in one place, `read_event`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from crisis.report.records import (DeadlineRecord, EventRecord, IncidentInputs, IncidentRecord, MentionRecord, ReplyRecord,
-                                   ReviewRecord, VolumeBucket, AuthorReach, PersonRecord, SpikeRecord)
+                                   ReviewRecord, VolumeBucket, AuthorReach, PersonRecord, SpikeRecord, json_ready)
 from crisis.report.phrases import describe
 
 MILESTONE_KINDS = frozenset({"opened", "transition", "escalated", "severity_changed", "deadline_breached", "reply_published",
@@ -314,17 +314,6 @@ def _legal(inputs: IncidentInputs, now: datetime) -> tuple[LegalDate, ...]:
 
 def report_dict(report: IncidentReport) -> dict[str, Any]:
     """The report as plain JSON-ready data (datetimes as ISO 8601 text)."""
-    from dataclasses import asdict
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    data = plain(asdict(report))
+    data = json_ready(asdict(report))
     data["timeline"] = [{**h, "text": text} for h, text in data["timeline"]]
     return data

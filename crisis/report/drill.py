@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from crisis.report.build import IncidentReport, Marker, report_dict
+from crisis.report.records import json_ready
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,6 @@ class DrillReview:
 
 def drill_dict(review: DrillReview) -> dict[str, Any]:
     """The after-action report as JSON-ready data."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    data = plain({k: v for k, v in asdict(review).items() if k != "incident"})
+    data = json_ready({k: v for k, v in asdict(review).items() if k != "incident"})
     data["incident"] = report_dict(review.incident) if review.incident else None
     return data

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from crisis.report.records import json_ready
+
 OUTCOMES = {"resolved": "resolved", "closed": "resolved", "dismissed": "dismissed"}
 TIMES = ("time_to_acknowledge", "time_to_first_response", "time_to_resolve")
 
@@ -140,13 +142,4 @@ def _compare(now: Figures, before: Figures) -> tuple[Change, ...]:
 
 def period_dict(review: PeriodReview) -> dict[str, Any]:
     """The review as JSON-ready data."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, (datetime, date)):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
-    return plain(asdict(review))
+    return json_ready(asdict(review))

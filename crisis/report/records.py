@@ -164,3 +164,14 @@ class IncidentInputs:
     chain_break: str | None = None  # what `audit verify` said, None when the chain verifies
     press_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def json_ready(value: Any) -> Any:
+    """Dataclass fields turned plain for JSON: datetimes and dates as ISO 8601 text, tuples as lists."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
