@@ -14,6 +14,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 SECTIONS = ("summary", "volume", "timeline", "said", "review", "evidence")
 
 
+@pytest.mark.slow
 def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     pypdf = pytest.importorskip("pypdf")

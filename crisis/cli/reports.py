@@ -40,6 +40,7 @@ def report(
     and outcome, with median and 90th percentile times, against the previous period; drills apart.
 
     Example: crisis report INC-0042 --format html -o INC-0042.html
+
     Example: crisis report period --from 2026-10-01 --to 2026-12-31 --format md
     """
     if lang is not None and lang not in ("fr", "en"):
