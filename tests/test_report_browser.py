@@ -22,6 +22,8 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
     cli("ack", "INC-0001", now="2026-11-20T10:20:00+00:00")
     page_file = tmp_path / "report.html"
     cli("report", "INC-0001", "-f", "html", "--full", "-o", str(page_file), now="2026-11-20T12:00:00+00:00")
+    period_file = tmp_path / "period.html"
+    cli("report", "period", "--from", "2026-11-01", "--to", "2026-11-30", "-f", "html", "-o", str(period_file))
 
     requests, consoles = [], []
     with playwright.sync_playwright() as p:
@@ -43,6 +45,11 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         page.emulate_media(media="print")
         page.pdf(path=str(tmp_path / "report.pdf"), format="A4", print_background=True)
+        period = browser.new_page(java_script_enabled=True)
+        period.on("request", lambda r: requests.append(r.url))
+        period.goto(period_file.as_uri(), wait_until="load")
+        weekly = period.locator("#weekly-chart").bounding_box()
+        period.pdf(path=str(tmp_path / "period.pdf"), format="A4")
         browser.close()
 
     assert title.startswith("INC-0001\u202f: Avis") and title != "pwned", "no script ran (it would have set the title)"
@@ -50,6 +57,7 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
     assert "<script>document.title='pwned'" in body_text
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == [], "no request left the page"
     assert box is not None and box["width"] > 300 and box["height"] > 100 and natural > 0, "the chart is visible"
+    assert weekly is not None and weekly["height"] > 100, "the period review's chart of incidents per week is visible"
     pages = [page.extract_text() for page in pypdf.PdfReader(tmp_path / "report.pdf").pages]
     headings = ("Synthèse", "Volume de mentions", "Chronologie", "Ce qui a été dit", "Retour d'expérience", "Annexe de preuves")
     starts = [next(i for i, text in enumerate(pages) if heading in text) for heading in headings]

@@ -42,7 +42,7 @@ LABELS = {
         "(crisis evidence export).", "captured_by": "Rattaché par", "captured_at": "Capté le", "chain_head": "Tête de chaîne",
         "chain_ok": "audit verify\u202f: la chaîne de {n} événements est intacte.", "chain_broken": "audit verify\u202f: CHAÎNE ROMPUE\u202f: {why}",
         "generated": "Rapport établi le {at} à partir de la base\u202f; il ne dit que ce qu'elle contient.",
-        "yes": "oui", "no": "non", "nobody": "personne", "colon": "\u202f: ", "semi": "\u202f; ", "platform": "Plateforme", "step": "étape",
+        "yes": "oui", "no": "non", "nobody": "personne", "colon": "\u202f: ", "semi": "\u202f; ", "pct": "\u202f%", "platform": "Plateforme", "step": "étape",
     },
     "en": {
         "period": "Period review", "period_range": "from {start} to {end}", "incidents": "Incidents", "by_playbook": "By playbook",
@@ -83,7 +83,7 @@ LABELS = {
         "(crisis evidence export).", "captured_by": "Attached by", "captured_at": "Captured", "chain_head": "Chain head",
         "chain_ok": "audit verify: the chain of {n} events is intact.", "chain_broken": "audit verify: CHAIN BROKEN: {why}",
         "generated": "Report generated on {at} from the database; it says only what the database holds.",
-        "yes": "yes", "no": "no", "nobody": "nobody", "colon": ": ", "semi": "; ", "platform": "Platform", "step": "step",
+        "yes": "yes", "no": "no", "nobody": "nobody", "colon": ": ", "semi": "; ", "pct": "%", "platform": "Platform", "step": "step",
     },
 }
 
