@@ -20,6 +20,7 @@ TIMELINE = "timeline.json"
 
 
 def sha256(data: bytes) -> str:
+    """The hex SHA-256 of `data`, as `sha256sum` prints it."""
     return hashlib.sha256(data).hexdigest()
 
 

@@ -89,4 +89,5 @@ LABELS = {
 
 
 def labels(lang: str) -> dict[str, str]:
+    """The words of `lang` (French or English; English for any other)."""
     return LABELS.get(lang, LABELS["en"])

@@ -86,6 +86,7 @@ class PeriodReview:
 
 
 def figures(lines: list[IncidentLine]) -> Figures:
+    """The counts, the median and 90th percentile times and the deadlines met of these incidents."""
     met = sum(line.deadlines_met for line in lines)
     settled = met + sum(line.deadlines_breached for line in lines)
     return Figures(

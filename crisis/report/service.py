@@ -74,6 +74,7 @@ def incident_inputs(session: Session, ref: str, *, roster: Roster | None = None,
 
 
 def event_records(session: Session, incident: Incident) -> list[EventRecord]:
+    """The incident's timeline in order, with each event's hash and its predecessor's."""
     rows = session.execute(select(Event.seq, Event.at, Event.actor, Event.kind, Event.data, Event.hash, Event.prev_hash)
                            .where(Event.incident_id == incident.id).order_by(Event.seq))
     return [EventRecord(*row) for row in rows]
@@ -127,6 +128,7 @@ def original_record(m: MentionRow) -> dict[str, Any]:
 
 
 def canonical(data: Any) -> str:
+    """Compact JSON with sorted keys: the same record always hashes the same."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
