@@ -95,3 +95,9 @@ def test_not_a_pack(workspace, cli, tmp_path):
     assert "not a readable zip" in cli("evidence", "verify", str(bad), code=5).stderr
     assert "no such file" in cli("evidence", "verify", str(tmp_path / "none.zip"), code=2).stderr
     assert "no incident" in cli("evidence", "export", "INC-0042", "-o", str(tmp_path / "e.zip"), code=3).stderr
+
+
+def test_a_pack_is_never_overwritten(pack, cli):
+    before = pack.read_bytes()
+    error = cli("evidence", "export", "INC-0001", "-o", str(pack), code=2).stderr
+    assert "already exists: an evidence pack is never overwritten" in error and pack.read_bytes() == before

@@ -40,6 +40,7 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
         box = chart.bounding_box()
         natural = chart.evaluate("img => img.naturalWidth")
         body_text = page.inner_text("body")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=False)
         page.set_viewport_size({"width": 1200, "height": 900})
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -56,9 +57,12 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
     assert scripts == 0 and injected == 0, "hostile markup stayed text"
     assert "<script>document.title='pwned'" in body_text
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == [], "no request left the page"
+    assert overflow <= 0, "on a phone the page never scrolls sideways (wide tables scroll in their own box)"
     assert box is not None and box["width"] > 300 and box["height"] > 100 and natural > 0, "the chart is visible"
     assert weekly is not None and weekly["height"] > 100, "the period review's chart of incidents per week is visible"
-    pages = [page.extract_text() for page in pypdf.PdfReader(tmp_path / "report.pdf").pages]
+    pdf = pypdf.PdfReader(tmp_path / "report.pdf")
+    assert all(abs(float(p.mediabox.width) - 595.3) < 2 and abs(float(p.mediabox.height) - 841.9) < 2 for p in pdf.pages), "A4"
+    pages = [page.extract_text() for page in pdf.pages]
     headings = ("Synthèse", "Volume de mentions", "Chronologie", "Ce qui a été dit", "Retour d'expérience", "Annexe de preuves")
     starts = [next(i for i, text in enumerate(pages) if heading in text) for heading in headings]
     assert starts == sorted(set(starts)), f"each section starts on a page of its own: {starts}"

@@ -26,14 +26,17 @@ def sha256(data: bytes) -> str:
 
 def write_pack(path: Path, files: dict[str, bytes], *, at: datetime) -> int:
     """Write `files` and their manifest into the zip at `path`, dated `at` (the clock's, not the file system's);
-    the number of files written. Raises UsageError."""
+    the number of files written. Raises UsageError, never overwriting a pack already there."""
     timeline = json.loads(files[TIMELINE])
     manifest = {"ref": timeline["ref"], "chain_head": timeline["head_hash"], "events": len(timeline["events"]),
                 "algorithm": "sha256", "files": {name: sha256(data) for name, data in sorted(files.items())}}
     try:
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        with zipfile.ZipFile(path, "x", compression=zipfile.ZIP_DEFLATED) as pack:
             for name, data in [*sorted(files.items()), (MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())]:
                 pack.writestr(zipfile.ZipInfo(name, date_time=at.timetuple()[:6]), data, compress_type=zipfile.ZIP_DEFLATED)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists: an evidence pack is never overwritten",
+                         hint="choose another name, or move the old pack away first") from None
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}", hint="choose a folder you can write to") from None
     return len(files) + 1
