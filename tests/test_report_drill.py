@@ -26,18 +26,19 @@ def review() -> DrillReview:
     inputs = IncidentInputs(incident, events, volume, 70, T0, (), (), (), (), (), None)
     return DrillReview(
         scenario="Catalogue <img src=x onerror=alert(1)>", playbook_id="bad_buzz", run_at=T0, lang="fr",
-        objectives=(ObjectiveRating("Prise en compte en 15 min", "atteint", "12 min"),
-                    ObjectiveRating("Déclaration approuvée en 1 h", "manqué", "[voir](javascript:alert(2))")),
+        objectives=(ObjectiveRating("Prise en compte en 15 min", "P", "12 min"),
+                    ObjectiveRating("Déclaration approuvée en 1 h", "U", "[voir](javascript:alert(2))")),
         strengths=("Cellule réunie vite",), improvements=("Déclaration trop tardive",),
         plan=(ImprovementAction("Pré-approuver une déclaration d'attente", "claire", date(2012, 2, 1)),),
         injects=(Marker(T0 + timedelta(minutes=48), "Un média spécialisé relaie"), Marker(T0 + timedelta(hours=2), "Le mot-dièse est en tendance")),
-        incident=build_incident_report(inputs, now=T0 + timedelta(days=1)))
+        incident=build_incident_report(inputs, now=T0 + timedelta(days=1)), score=62.5)
 
 
 def test_markdown_after_action_report_escapes_and_lists_the_plan():
     text = render_drill(review(), "md")
     assert "# Rapport d'exercice\u202f: Catalogue &lt;img src=x onerror=alert(1)&gt;" in text
-    assert "| Déclaration approuvée en 1 h | manqué | \\[voir\\](javascript:alert(2)) |" in text
+    assert "| Déclaration approuvée en 1 h | U\u202f: non réalisé | \\[voir\\](javascript:alert(2)) |" in text
+    assert "**Note**\u202f: 62,5/100" in text
     assert "| Pré-approuver une déclaration d'attente | claire | 2012-02-01 |" in text
     assert "- [2] 2012-01-04 13:00 UTC Le mot-dièse est en tendance" in text
 
@@ -51,7 +52,7 @@ def test_html_after_action_report_marks_the_injects_on_the_chart():
 
 def test_json_after_action_report_and_unknown_format():
     data = json.loads(render_drill(review(), "json"))
-    assert [o["rating"] for o in data["objectives"]] == ["atteint", "manqué"]
+    assert [o["rating"] for o in data["objectives"]] == ["P", "U"] and data["score"] == 62.5
     assert data["incident"]["mention_count"] == 70 and data["incident"]["incident"]["is_drill"] is True
     with pytest.raises(UsageError, match="unknown report format 'pdf'"):
         render_drill(review(), "pdf")

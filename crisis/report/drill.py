@@ -16,7 +16,7 @@ from crisis.report.records import json_ready
 
 @dataclass(frozen=True)
 class ObjectiveRating:
-    """One objective of the scenario, how the team did (met, partly, missed) and what was seen."""
+    """One objective of the scenario, its HSEEP rating (P, S, M, U, as crisis.drill.scoring gives them) and what was seen."""
 
     objective: str
     rating: str
@@ -42,6 +42,7 @@ class DrillReview:
     plan: tuple[ImprovementAction, ...]
     injects: tuple[Marker, ...]  # the scenario's key injects, marked on the chart
     incident: IncidentReport | None = None  # the drill incident's own report, when the run opened one
+    score: float | None = None  # the weighted score out of 100
 
 
 def drill_dict(review: DrillReview) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from crisis.report.labels import labels
 FORMATS = ("md", "html", "json")
 TEMPLATES = Path(__file__).parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # emphasis, code, links and images, table cells, strikethrough
+_MD_BLANKS = re.compile(r"[\t\n\v\f\r ]+")  # Markdown's whitespace, not Unicode's
 _MD_LEADING = re.compile(r"^(\d*)([#>+=.)-])")  # a heading, quote, list or rule only where a line starts
 
 
@@ -33,7 +34,7 @@ def escape_md(value: Any) -> str:
     >>> print(escape_md('# not a *heading*'), escape_md('1. not a list'))
     \\# not a \\*heading\\* 1\\. not a list
     """
-    text = " ".join(("" if value is None else str(value)).split())
+    text = _MD_BLANKS.sub(" ", "" if value is None else str(value)).strip(" ")  # one line; a narrow no-break space stays
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LEADING.sub(r"\1\\\2", text)
