@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shutil
 
+import pypdf
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.test_report import hostile_mentions
 
@@ -16,8 +18,6 @@ SECTIONS = ("summary", "volume", "timeline", "said", "review", "evidence")
 
 @pytest.mark.slow
 def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
-    pypdf = pytest.importorskip("pypdf")
     cli("ingest", str(hostile_mentions(tmp_path / "m.jsonl", extra=30)))
     cli("ack", "INC-0001", now="2026-11-20T10:20:00+00:00")
     page_file = tmp_path / "report.html"
@@ -26,7 +26,7 @@ def test_html_report_is_inert_offline_and_prints_by_section(workspace, cli, tmp_
     cli("report", "period", "--from", "2026-11-01", "--to", "2026-11-30", "-f", "html", "-o", str(period_file))
 
     requests, consoles = [], []
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(java_script_enabled=True, viewport={"width": 390, "height": 844})  # a phone
         page.on("request", lambda r: requests.append(r.url))
