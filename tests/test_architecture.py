@@ -26,6 +26,7 @@ LAYERS = {
     "crisis.db": 2, "crisis.migrations": 2,
     "crisis.runtime": 3, "crisis.scheduler": 3,
     "crisis.cli": 4, "crisis.__main__": 4,
+    "crisis.report.evidence": 2, "crisis.report.chart": 2, "crisis.report.period_service": 3, "crisis.report.evidence_service": 3,
 }
 OWNERS = {  # third-party library → the only modules allowed to import it
     "transitions": ("crisis.incident.lifecycle",),
@@ -34,7 +35,9 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
-        for role in ("models", "service", "timeline", "story", "queue", "delivery", "reactions", "simulator", "live")),
+        for role in ("models", "service", "timeline", "story", "queue", "delivery", "reactions", "simulator", "live",
+                     "period_service", "evidence_service")),
+    "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),
     "click": (),
     "twitter_text": ("crisis.replies.channels",),

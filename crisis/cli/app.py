@@ -63,6 +63,10 @@ from crisis.cli import oncall  # noqa: E402
 
 oncall.register(app)
 
+from crisis.cli import reports  # noqa: E402
+
+reports.register(app)
+
 
 def main() -> None:
     sys.exit(app(prog_name="crisis"))
