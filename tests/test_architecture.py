@@ -15,7 +15,7 @@ LAYERS = {
     "crisis": 0, "crisis.errors": 0, "crisis.clock": 0, "crisis.settings": 0, "crisis.yamlfile": 1,
     "crisis.playbook": 1,
     "crisis.incident": 1, "crisis.incident.models": 2, "crisis.incident.service": 3, "crisis.incident.timeline": 3,
-    "crisis.incident.deadlines": 3, "crisis.incident.story": 3,
+    "crisis.incident.deadlines": 3, "crisis.incident.detail": 3,
     "crisis.triage": 1, "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3,
     "crisis.replies": 1, "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
@@ -35,7 +35,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
-        for role in ("models", "service", "timeline", "story", "queue", "delivery", "reactions", "simulator", "live",
+        for role in ("models", "service", "timeline", "detail", "queue", "delivery", "reactions", "simulator", "live",
                      "period_service", "evidence_service")),
     "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),

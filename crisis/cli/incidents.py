@@ -52,7 +52,7 @@ def list_(
 
     Example: crisis list --open
     """
-    from crisis.incident.story import incident_summary
+    from crisis.incident.detail import incident_summary
     from crisis.incident.service import list_incidents
 
     with context.unit_of_work() as session:
@@ -86,7 +86,7 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
 
     Example: crisis timeline INC-0001 --json
     """
-    from crisis.incident.story import event_dict
+    from crisis.incident.detail import event_dict
     from crisis.incident.service import get_incident
     from crisis.incident.timeline import list_events
 

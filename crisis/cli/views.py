@@ -10,7 +10,7 @@ from crisis.playbook.durations import format_duration
 
 def incident_detail(session, incident, now: datetime) -> dict[str, Any]:
     """The incident's read model (crisis.incident.story) and its pages from the outbox."""
-    from crisis.incident.story import incident_detail as story_detail
+    from crisis.incident.detail import incident_detail as story_detail
 
     return {**story_detail(session, incident, now), "notifications": _notifications(session, incident)}
 

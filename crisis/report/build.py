@@ -12,6 +12,9 @@ from typing import Any
 
 from crisis.report.records import (DeadlineRecord, EventRecord, IncidentInputs, IncidentRecord, MentionRecord, ReplyRecord,
                                    ReviewRecord, VolumeBucket, AuthorReach, PersonRecord, SpikeRecord, json_ready)
+from crisis.incident import events as ev
+from crisis.incident.events import parse_event
+from crisis.incident.story import describe as story
 from crisis.report.phrases import describe
 
 MILESTONE_KINDS = frozenset({"opened", "transition", "escalated", "severity_changed", "deadline_breached", "reply_published",
@@ -44,38 +47,41 @@ class Happening:
 
 
 def read_event(event: EventRecord) -> Happening:
-    """The one reader of raw event data (the seam where typed timeline events plug in)."""
-    d, base = event.data, {"seq": event.seq, "at": event.at, "actor": event.actor, "kind": event.kind}
-    match event.kind:
-        case "opened":
-            return Happening(**base, state_to="detected", severity_to=d.get("severity"), level_to=d.get("level"), why=d.get("severity_why"))
-        case "transition":
-            return Happening(**base, trigger=d.get("trigger"), state_from=d.get("from"), state_to=d.get("to"), why=d.get("note"))
-        case "escalated":
-            return Happening(**base, level_from=d.get("from"), level_to=d.get("to"), why=d.get("why"))
-        case "severity_changed":
-            return Happening(**base, severity_from=d.get("from"), severity_to=d.get("to"), why=d.get("why"))
-        case "reply_published" | "reply_approved" | "reply_drafted" | "reply_rejected" | "reply_edited":
-            return Happening(**base, reply=d.get("reply"), why=d.get("why"), detail=d.get("channel"))
-        case "paged":
-            return Happening(**base, people=tuple(p["person"] for p in d.get("people", ())), why=d.get("cause"),
-                             detail=f"{d.get('level')}/{d.get('of')}")
-        case "paging_acknowledged" | "paging_stopped" | "paging_superseded" | "paging_exhausted":
-            return Happening(**base, why=d.get("why"), detail=str(d.get("level")))
-        case "deadline_breached":
-            return Happening(**base, detail=d.get("deadline"), why=d.get("due_at"))
-        case "mentions_attached":
-            return Happening(**base, count=d.get("count"), mentions=tuple(str(m.get("mention")) for m in d.get("mentions", ())))
-        case "review_recorded":
-            return Happening(**base, count=len(d.get("follow_ups", ())))
-        case "limitation_warning":
-            return Happening(**base, why=d.get("note"), detail=d.get("due_at"))
-        case "fact_set":
-            return Happening(**base, detail=f"{d.get('fact')} = {d.get('value')}")
-        case "checked" | "unchecked":
-            return Happening(**base, detail=f"{d.get('step')}.{d.get('item')}")
-        case "signals_recorded":
-            return Happening(**base, why=d.get("why"), detail=", ".join(f"{k} {v}" for k, v in d.get("signals", {}).items()))
+    """What a report needs of one timeline event, read from its typed form (crisis.incident.events)."""
+    e, base = parse_event(event.kind, event.data), {"seq": event.seq, "at": event.at, "actor": event.actor, "kind": event.kind}
+    match e:
+        case ev.Opened():
+            return Happening(**base, state_to="detected", severity_to=e.severity, level_to=e.level, why=e.severity_why)
+        case ev.Transition():
+            return Happening(**base, trigger=e.trigger, state_from=e.from_, state_to=e.to, why=e.note)
+        case ev.Escalated():
+            return Happening(**base, level_from=e.from_, level_to=e.to, why=e.why)
+        case ev.SeverityChanged():
+            return Happening(**base, severity_from=e.from_, severity_to=e.to, why=e.why)
+        case ev.ReplyPublished() | ev.ReplyDrafted():
+            return Happening(**base, reply=e.reply, detail=e.channel)
+        case ev.ReplyRejected():
+            return Happening(**base, reply=e.reply, why=e.why)
+        case ev.ReplyApproved() | ev.ReplyEdited():
+            return Happening(**base, reply=e.reply)
+        case ev.Paged():
+            return Happening(**base, people=tuple(p["person"] for p in e.people), why=e.cause, detail=f"{e.level}/{e.of}")
+        case ev.PagingClosed():
+            return Happening(**base, why=e.why, detail=str(e.level))
+        case ev.DeadlineBreached():
+            return Happening(**base, detail=e.deadline, why=e.due_at.isoformat() if e.due_at else None)
+        case ev.MentionsAttached():
+            return Happening(**base, count=e.count, mentions=tuple(str(m.get("mention")) for m in e.mentions))
+        case ev.ReviewRecorded():
+            return Happening(**base, count=len(e.follow_ups))
+        case ev.LimitationWarning():
+            return Happening(**base, why=e.note, detail=e.due_at.isoformat() if e.due_at else None)
+        case ev.FactSet():
+            return Happening(**base, detail=f"{e.fact} = {e.value}")
+        case ev.Checked() | ev.Unchecked():
+            return Happening(**base, detail=f"{e.step}.{e.item}")
+        case ev.SignalsRecorded():
+            return Happening(**base, why=e.why, detail=", ".join(f"{k} {v}" for k, v in e.signals.items()))
     return Happening(**base)
 
 
@@ -183,6 +189,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
     deadlines = tuple(_deadline(d, done.get(d.name), now) for d in inputs.deadlines if d.kind != "limitation")
     key_times, durations = _key_times(inc, happenings, inputs.first_mention_at, deadlines)
     kept = happenings if full else tuple(h for h in happenings if h.kind in MILESTONE_KINDS)
+    says = {e.seq: story(parse_event(e.kind, e.data), lang) for e in inputs.events}  # the sentences `crisis show` prints
     platforms: dict[str, int] = {}
     for bucket in inputs.volume:
         platforms[bucket.platform] = platforms.get(bucket.platform, 0) + bucket.negative + bucket.other
@@ -196,7 +203,7 @@ def build_incident_report(inputs: IncidentInputs, *, now: datetime, lang: str | 
         mention_count=inputs.mention_count, volume=inputs.volume, markers=_markers(happenings, inputs.spikes, lang), spikes=inputs.spikes,
         platforms=dict(sorted(platforms.items(), key=lambda kv: -kv[1])), top_authors=inputs.top_authors, press=inputs.press,
         press_count=max(inputs.press_count, len(inputs.press)),
-        timeline=tuple((h, describe(h, lang)) for h in kept), events_total=len(happenings),
+        timeline=tuple((h, says[h.seq]) for h in kept), events_total=len(happenings),
         published=tuple(sorted((r for r in inputs.replies if r.status == "published"), key=lambda r: r.published_at or inc.opened_at)),
         rejected=tuple(r for r in inputs.replies if r.status == "rejected"),
         pages=_pages(happenings, inputs.people), review=inputs.review,

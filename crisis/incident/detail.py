@@ -1,0 +1,58 @@
+"""The incident's read model: what `crisis show` (and its --json) says of an incident, as plain data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crisis.incident.models import Event, Incident
+from crisis.incident.service import allowed_actions, pinned_playbook
+from crisis.incident.story import describe
+from crisis.incident.timeline import list_events
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    """The fields of one line of `crisis list` (and of every view)."""
+    return {
+        "ref": incident.ref, "title": incident.title, "playbook": incident.playbook_id, "state": incident.state,
+        "severity": incident.severity, "level": incident.level, "brand": incident.brand, "channel": incident.channel,
+        "is_drill": incident.is_drill, "opened_at": incident.opened_at.isoformat(), "opened_by": incident.opened_by,
+    }
+
+
+def incident_detail(session: Session, incident: Incident, now: datetime, *, events: int = 8) -> dict[str, Any]:
+    """Everything `crisis show` says of an incident, as plain data (times in UTC ISO 8601)."""
+    playbook = pinned_playbook(session, incident)
+    lang = incident.lang
+    step = playbook.find_step(incident.state.split(".", 1)[1]) if incident.state.startswith("responding.") else None
+    done = {(m.step_id, m.item_id): m for m in incident.marks}
+    facts = {f.fact_id: f for f in incident.facts}
+    return {
+        **incident_summary(incident),
+        "lang": lang,
+        "playbook_version": incident.playbook_version,
+        "step": None if step is None else {
+            "id": step.id, "title": step.title(lang), "number": playbook.steps.index(step) + 1, "of": len(playbook.steps),
+            "reply": step.reply, "requires_facts": list(step.requires_facts),
+            "checklist": [{"id": item.id, "label": item.label(lang), "done": (step.id, item.id) in done,
+                           "by": done[(step.id, item.id)].done_by if (step.id, item.id) in done else None}
+                          for item in step.checklist]},
+        "deadlines": [{"deadline": d.name, "due_at": d.due_at.isoformat(), "status": d.status,
+                       "seconds_left": int((d.due_at - now).total_seconds())} for d in incident.deadlines
+                      if d.status in ("armed", "breached")],
+        "facts": [{"id": fact.id, "ask": fact.ask(lang), "value": facts[fact.id].value if fact.id in facts else None}
+                  for fact in playbook.facts],
+        "review": None if incident.review is None else {
+            "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
+            "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in incident.review.follow_ups]},
+        "events": [event_dict(e, lang) for e in list_events(session, incident, last=events)],
+        "allowed": allowed_actions(session, incident),
+    }
+
+
+def event_dict(event: Event, lang: str = "en") -> dict[str, Any]:
+    """One stored event as plain data, with its sentence in `lang`."""
+    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, "data": event.data,
+            "hash": event.hash, "says": describe(event.typed(), lang)}
