@@ -78,7 +78,8 @@ def show(ref: Ref, as_json: Json = False) -> None:
 
     with context.unit_of_work() as session:
         view = incident_detail(session, get_incident(session, ref), context.clock().now())
-    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else show_text(view))
+    settings = context.settings()
+    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else show_text(view, zone=settings.timezone, lang=settings.lang))
 
 
 def timeline(ref: Ref, as_json: Json = False) -> None:

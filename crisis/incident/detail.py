@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crisis.incident.models import Event, Incident
-from crisis.incident.service import allowed_actions, pinned_playbook
+from crisis.incident.service import allowed_actions, pinned_playbook, situation
 from crisis.incident.story import describe
 from crisis.incident.timeline import list_events
 
@@ -49,7 +49,33 @@ def incident_detail(session: Session, incident: Incident, now: datetime, *, even
             "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in incident.review.follow_ups]},
         "events": [event_dict(e, lang) for e in list_events(session, incident, last=events)],
         "allowed": allowed_actions(session, incident),
+        "waiting_for": waiting_for(session, incident),
     }
+
+
+def waiting_for(session: Session, incident: Incident) -> list[str]:
+    """What the incident waits for before it can move on, in its language: the facts still needed, the
+    unticked items and the statement the current step requires. Empty once closed or dismissed."""
+    playbook, fr = pinned_playbook(session, incident), incident.lang == "fr"
+    if incident.state in ("closed", "dismissed"):
+        return []
+    answered = {f.fact_id for f in incident.facts}
+    step = playbook.find_step(incident.state.split(".", 1)[1]) if incident.state.startswith("responding.") else None
+    needed = playbook.triage_requires if incident.state in ("detected", "triage") else (step.requires_facts if step else ())
+    wanted = []
+    for fact_id in needed:
+        fact = playbook.find_fact(fact_id)
+        if fact_id not in answered and fact is not None:
+            choices = f" ({' | '.join(fact.choices)})" if fact.choices else ""
+            wanted.append((f"le fait {fact_id}{choices} : {fact.ask('fr')}" if fr else f"fact {fact_id}{choices}: {fact.ask('en')}"))
+    if step is not None:
+        done = {m.item_id for m in incident.marks if m.step_id == step.id}
+        wanted += [(f"la case {i.id} : {i.label('fr')}" if fr else f"item {i.id}: {i.label('en')}") for i in step.checklist if i.id not in done]
+        if step.reply and step.id not in situation(incident, playbook).published:
+            wanted.append(f"la déclaration {step.reply}, publiée" if fr else f"the statement {step.reply}, published")
+    if incident.state == "resolved" and incident.review is None:
+        wanted.append("le retour d'expérience (crisis review)" if fr else "the post-incident review (crisis review)")
+    return wanted
 
 
 def event_dict(event: Event, lang: str = "en") -> dict[str, Any]:
