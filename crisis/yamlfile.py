@@ -3,7 +3,8 @@
 Only plain data comes out: a `!!python` tag or any unknown tag is refused at its line, a value YAML
 recognises but Python cannot hold (`2026-02-30`, a 5,000-digit number) is named at its line, and a
 document whose anchors and aliases expand past `MAX_NODES` (the "billion laughs"), that refers to
-itself, or that nests deeper than `MAX_DEPTH` is refused before anything walks it.
+itself, or that nests deeper than `MAX_DEPTH` is refused before anything walks it; a file over
+`MAX_CHARS` is not parsed at all.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from crisis.errors import ContentError
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same results, faster
 MAX_NODES = 100_000  # values once aliases are expanded: a big playbook has a few thousand
 MAX_DEPTH = 64  # levels of nesting: a playbook has under ten
+MAX_CHARS = 1_000_000  # characters in one file: the largest shipped playbook has 26,000
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
@@ -37,6 +39,9 @@ def _place(exc: yaml.MarkedYAMLError, path: str) -> str:
 
 def compose_yaml(text: str, path: str) -> yaml.Node | None:
     """The YAML node tree of `text` (None for an empty file), positions kept, its size bounded. Raises ContentError."""
+    if len(text) > MAX_CHARS:
+        raise ContentError(f"{path}: {len(text):,} characters, more than a crisis file holds (at most {MAX_CHARS:,})",
+                           hint="check that this is the file you meant; split a very long file in several")
     try:
         root = yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
