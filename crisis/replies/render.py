@@ -40,7 +40,7 @@ FORBIDDEN_NAMES = {"cycler", "joiner", "namespace", "lipsum", "self", "range", "
 FORBIDDEN_ATTRS = {"mro", "format", "format_map", "func_globals", "f_globals", "f_locals", "f_back", "gi_frame", "gi_code",
                    "cr_frame", "cr_code", "ag_frame", "tb_frame", "tb_next", "func_code", "im_func", "im_self", "co_code"}
 FORBIDDEN_FILTERS = {"attr", "xmlattr"}
-MAX_REPEAT = 20_000  # the longest string or list a `*` may build: far above any reply, far below a memory bomb
+CALL_COST = 4  # operations a call (a macro, a method) counts for: it costs several of the others
 
 
 class _Facts(dict):
@@ -73,7 +73,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 args = (list(limits.loop(args[0])), *args[1:])
             limits.check_str_method(owner, __obj.__name__, args)
         else:
-            limits.current().spend()
+            limits.current().spend(CALL_COST)
         return super().call(__context, __obj, *args, **kwargs)
 
 
