@@ -7,7 +7,6 @@ bench/fuzz_inputs.py runs 100,000 and the 100 MB lines.
 from __future__ import annotations
 
 import random
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,17 @@ from crisis.errors import CrisisError
 from tests.hostile import BILLION_LAUGHS, TOKENS, cases, run, seeds
 
 TARGETS = sorted(seeds())
-FOLDER = Path(tempfile.mkdtemp(prefix="crisis-fuzz-"))
+FOLDER: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def folder(tmp_path_factory):
+    FOLDER[:] = [tmp_path_factory.mktemp("fuzz")]
 
 
 def read_or_refuse(target: str, data: bytes) -> str:
     try:
-        return f"read: {run(target, data, FOLDER)}"
+        return f"read: {run(target, data, FOLDER[0])}"
     except CrisisError as exc:
         return f"refused: {exc.message}"
 
