@@ -75,6 +75,17 @@ def load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     return (construct(root, path) if root is not None else None), root
 
 
+def place(root: yaml.Node | None, steps: tuple[str | int, ...]) -> str:
+    """`line:column:` of the value `steps` lead to from `root` (keys and list indexes), as deep as it exists; "" without a tree."""
+    node = root
+    for step in steps:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == step), node)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+    return f"{node.start_mark.line + 1}:{node.start_mark.column + 1}:" if node is not None else ""
+
+
 def _bounded(root: yaml.Node, path: str) -> None:
     """Refuse a tree that expands past MAX_NODES, refers to itself or nests past MAX_DEPTH, without expanding it."""
     sizes: dict[int, int] = {}

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crisis"
 # Layer of each module (by dotted prefix, most specific wins). A module may import only its own layer or lower.
 LAYERS = {
     "crisis.errors": 0, "crisis.clock": 0, "crisis.settings": 0, "crisis": 0, "crisis.yamlfile": 1,
-    "crisis.playbook": 1, "crisis.oncall.roster": 1, "crisis.incident.lifecycle": 1, "crisis.incident.rules": 1, "crisis.incident.chain": 1, "crisis.incident.review_file": 1,
+    "crisis.playbook": 1, "crisis.oncall.roster": 1, "crisis.incident.lifecycle": 1, "crisis.incident.rules": 1, "crisis.incident.chain": 1,
     "crisis.db": 2, "crisis.migrations": 2, "crisis.incident.models": 2, "crisis.oncall.models": 2,
     "crisis.incident.service": 3, "crisis.incident.timeline": 3, "crisis.incident.deadlines": 3, "crisis.outbox": 1, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3, "crisis.outbox.models": 2,
     "crisis.cli": 4, "crisis.__main__": 4,
@@ -105,3 +105,6 @@ def test_services_never_commit():
     offenders = [f"{path}:{n}" for module, path in modules() if not module.startswith("crisis.cli") and module != "crisis.db"
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"\.(commit|rollback)\(", line)]
     assert offenders == []
+
+
+LAYERS.setdefault("crisis.incident.review_file", 1)  # the review file reader: pure, like incident.rules (DESIGN.md L1)

@@ -14,11 +14,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from crisis.errors import ContentError
 from crisis.incident.rules import FollowUp
-from crisis.yamlfile import load_yaml
+from crisis.yamlfile import load_yaml, place
 
 KEYS = ("what_happened", "what_gained", "follow_ups")
 FOLLOW_UP_KEYS = ("action", "owner", "due")
@@ -67,19 +65,12 @@ def parse_review(text: str, path: str) -> ReviewFile:
 
 
 class _Source:
-    def __init__(self, path: str, root: yaml.Node | None) -> None:
+    def __init__(self, path: str, root: Any) -> None:
         self.path, self.root = path, root
 
     def error(self, where: tuple, problem: str) -> ContentError:
-        node = self.root
-        for step in where:
-            if isinstance(node, yaml.MappingNode):
-                node = next((v for k, v in node.value if getattr(k, "value", None) == step), node)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-                node = node.value[step]
-        place = f"{node.start_mark.line + 1}:{node.start_mark.column + 1}:" if node is not None else ""
         name = "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in where).lstrip(".") or "top level"
-        return ContentError(f"{self.path}:{place} {name}: {problem}", hint=HINT)
+        return ContentError(f"{self.path}:{place(self.root, where)} {name}: {problem}", hint=HINT)
 
 
 def _keys(src: _Source, data: dict, where: tuple, allowed: tuple[str, ...]) -> None:

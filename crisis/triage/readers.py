@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crisis.errors import ContentError, NotFoundError, UsageError
-from crisis.triage.mention import MAX_TEXT, OPTIONAL, REQUIRED, SENTIMENTS, BadField, Mention, Reject, fields
+from crisis.triage.records import MAX_TEXT, OPTIONAL, REQUIRED, SENTIMENTS, BadField, Mention, Reject, fields
 
 __all__ = ["FORMATS", "MAX_LINE", "MAX_TEXT", "OPTIONAL", "REQUIRED", "SENTIMENTS", "Columns", "Mention", "MentionStream",
            "Reject", "read_mentions", "write_rejects"]
