@@ -28,6 +28,8 @@ POISON = [  # (raw JSON line, what the reject must say)
      "created_at: '9999-12-31T23:59:59Z' is outside 1990-2199: not the date of a mention"),
     ('{"id": "p7", "platform": "x\\ud83d", "text": "bonjour", "created_at": "2026-11-20T09:00:00Z"}',
      "platform: contains a lone surrogate (\\ud83d) at character 2: the export is damaged there"),
+    ('{"id": "p8", "platform": "' + "\u0130" * 30 + '", "text": "bonjour", "created_at": "2026-11-20T09:00:00Z"}',
+     "platform: 60 characters, at most 40 allowed"),  # lowered, "İ" is two characters: the 40-character column refuses 60
     ('{"id": NaN, "platform": "x", "text": "bonjour", "created_at": "2026-11-20T09:00:00Z"}',
      "id: the number nan cannot be an exact id; write the id as text (in quotes)"),
 ]

@@ -82,7 +82,7 @@ def fields(record: dict[str, Any]) -> dict[str, Any]:
             raise BadField(name, "missing (required)")
     out: dict[str, Any] = {
         "id": _ident(record["id"], "id"),
-        "platform": _short(record["platform"], "platform", 40).lower(),
+        "platform": _short(record["platform"], "platform", 40, lower=True),
         "text": _text(record["text"]),
         "created_at": _instant(record["created_at"]),
     }
@@ -98,7 +98,7 @@ _PARSERS = {
     "author_followers": lambda v: _count(v, "author_followers"),
     "url": lambda v: _url(v),
     "rating": lambda v: _rating(v),
-    "lang": lambda v: _short(v, "lang", 8).lower(),
+    "lang": lambda v: _short(v, "lang", 8, lower=True),
     "own_account": lambda v: _flag(v),
     "thread_id": lambda v: _ident(v, "thread_id"),
     "in_reply_to": lambda v: _ident(v, "in_reply_to"),
@@ -114,10 +114,10 @@ def _storable(value: str, field: str) -> str:
     return value
 
 
-def _short(value: Any, field: str, limit: int) -> str:
+def _short(value: Any, field: str, limit: int, *, lower: bool = False) -> str:
     if not isinstance(value, str):
         raise BadField(field, f"expected text, got {_kind(value)}")
-    value = value.strip()
+    value = value.strip().lower() if lower else value.strip()  # lowered first: "İ" becomes two characters
     if not value:
         raise BadField(field, "empty")
     if len(value) > limit:
