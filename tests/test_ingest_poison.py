@@ -30,6 +30,8 @@ POISON = [  # (raw JSON line, what the reject must say)
      "platform: contains a lone surrogate (\\ud83d) at character 2: the export is damaged there"),
     ('{"id": "p8", "platform": "' + "\u0130" * 30 + '", "text": "bonjour", "created_at": "2026-11-20T09:00:00Z"}',
      "platform: 60 characters, at most 40 allowed"),  # lowered, "İ" is two characters: the 40-character column refuses 60
+    ('{"id": "' + "9" * 151 + '", "platform": "x", "text": "compte piraté !!", "created_at": "2026-11-20T09:00:00Z"}',
+     "id: 151 characters, at most 150 allowed"),  # "x:" + 200 characters would not fit the 200-character thread key
     ('{"id": NaN, "platform": "x", "text": "bonjour", "created_at": "2026-11-20T09:00:00Z"}',
      "id: the number nan cannot be an exact id; write the id as text (in quotes)"),
 ]

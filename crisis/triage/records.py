@@ -21,6 +21,7 @@ SENTIMENTS = ("positive", "neutral", "negative")
 MAX_TEXT = 20_000  # characters: longer than any post or review; a bigger field is an export gone wrong
 MAX_COUNT = 2**31 - 1  # author_followers is a 32-bit column; the largest account has under 10^9 followers
 EARLIEST, LATEST = datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc)
+MAX_ID = 150  # characters of an id: a thread is keyed "platform:id" in a 200-character column; real ids have under 40
 MAX_EXACT = 2**53  # a number id above this was rounded by whoever wrote it as a float
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and lone surrogates (not UTF-8)
 _TRUE, _FALSE = ("true", "1", "yes", "oui", "y"), ("false", "0", "no", "non", "n")
@@ -128,13 +129,13 @@ def _short(value: Any, field: str, limit: int, *, lower: bool = False) -> str:
 def _ident(value: Any, field: str) -> str:
     if isinstance(value, bool):
         raise BadField(field, f"expected text or a number, got {_shown(value)}")
-    if isinstance(value, int) and abs(value) < 10**200:
+    if isinstance(value, int) and abs(value) < 10**MAX_ID:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value) or abs(value) >= MAX_EXACT:
             raise BadField(field, f"the number {_shown(value)} cannot be an exact id; write the id as text (in quotes)")
         return str(int(value)) if value.is_integer() else repr(value)
-    return _short(value, field, 200)
+    return _short(value, field, MAX_ID)
 
 
 def _text(value: Any) -> str:
