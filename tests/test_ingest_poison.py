@@ -88,3 +88,38 @@ def test_a_line_over_the_documented_limit_is_one_reject(workspace, cli, tmp_path
     result = cli("ingest", str(path), code=5, report=True, now=NOON)
     assert result.stderr.splitlines()[0] == f"{path}:2: line: longer than {MAX_LINE:,} bytes"
     assert stored(database_url)[0] == 2
+
+
+def test_three_hundred_random_hostile_records_store_exactly_the_valid_ones(workspace, cli, tmp_path, database_url):
+    """Every field drawn from hostile values, matching texts among them: the run ends (0 or 5, never 6), and what
+    is stored is exactly what the validator accepted, on SQLite and PostgreSQL."""
+    import random
+
+    from crisis.triage.records import BadField, fields
+    from tests.hostile import WRONG
+
+    rng = random.Random(15)
+    texts = ["compte piraté !! " + "\u0130" * 40, "vous avez été hackés \u202e\u0301 🙃", "arnaque " + "ß" * 300, "ok\uffff",
+             "compte piraté", "\x1b[2J scandale chez Acme", "a" * 20_000]
+    pools = {"platform": ["x", "X", "İnstagram", "ı" * 40, "facebook "], "author": ["ana", "İ" * 200, " ", "\u200f"],
+             "lang": ["fr", "EN", "İİİİ", "fr-FR-x"], "thread_id": ["t1", "İ" * 150, "9" * 150], "url": ["https://x.com/a", "http://"]}
+    records, valid = [], 0
+    for n in range(300):
+        record = {"id": f"r{n}" if rng.random() < 0.9 else rng.choice(WRONG), "text": rng.choice(texts),
+                  "platform": rng.choice(pools["platform"]), "created_at": f"2026-11-20T09:{n % 60:02d}:00Z"}
+        for name in ("author", "lang", "thread_id", "url", "author_followers", "rating", "own_account"):
+            if rng.random() < 0.3:
+                record[name] = rng.choice(pools.get(name, []) + WRONG)
+        if rng.random() < 0.1:
+            record[rng.choice(sorted(record))] = rng.choice(WRONG)
+        records.append(json.dumps(record, default=str))
+        try:
+            fields(json.loads(records[-1]))  # what the file will say, once written
+            valid += 1
+        except BadField:
+            pass
+    path = tmp_path / "random.jsonl"
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    result = cli("ingest", str(path), code=5 if valid < 300 else 0, report=True, now=NOON)
+    assert result.stdout.startswith(f"read 300, ingested {valid}, duplicates 0, rejected {300 - valid}\n")
+    assert stored(database_url)[0] == valid and 20 < valid < 300
