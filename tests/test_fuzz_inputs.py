@@ -67,7 +67,7 @@ def test_yaml_bombs_tags_and_loops_are_refused_at_their_line(target):
         assert tagged.startswith("refused: ") and ":26:14: detect.min_score: expected a whole number" in tagged, tagged
     else:
         tagged = read_or_refuse(target, b"a: " + tag + b"\n")
-        assert tagged.startswith("refused: ") and ":1:4: the tag !!python/object/apply:os.system is refused" in tagged
+        assert tagged.startswith("refused: ") and ":1:4: a YAML tag (!!…) crisis does not read" in tagged
     assert "an alias refers to the value that contains it" in read_or_refuse(target, b"a: &a {b: *a}\n")
     assert "nested more than 64 levels deep" in read_or_refuse(target, b"[" * 1000 + b"]" * 1000)
     assert not Path("/tmp/crisis-pwned").exists()

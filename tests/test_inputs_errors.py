@@ -12,7 +12,7 @@ REVIEW = "what_happened: Intern password reused\nwhat_gained: 2FA everywhere\nfo
 @pytest.mark.parametrize("follow_ups,message", [
     ("  3\n", "review.yaml:4:3: follow_ups: expected a list of follow-ups, got the number 3"),
     ("  - {action: Individual logins, owner: ana, due: 2026-02-30}\n",
-     "review.yaml:4:50: '2026-02-30' cannot be read: day is out of range for month"),
+     "review.yaml:4:50: '2026-02-30' cannot be read: day is out of range for month\nHint: write a value that exists"),
     ("  - {action: Individual logins, owner: ana, due: next week}\n",
      "review.yaml:4:50: follow_ups[0].due: 'next week' is not a date; expected YYYY-MM-DD, e.g. 2026-12-15"),
     ("  - {action: Individual logins, owner: [ana], due: 2026-12-15}\n",
@@ -20,14 +20,14 @@ REVIEW = "what_happened: Intern password reused\nwhat_gained: 2FA everywhere\nfo
     ("  - {action: Individual logins, owner: ana, due: 2026-12-15, when: now}\n",
      "review.yaml:4:68: follow_ups[0].when: unknown key; expected action, owner, due"),
     ("  - !!python/object/apply:os.system [echo pwned]\n",
-     "review.yaml:4:5: the tag !!python/object/apply:os.system is refused: crisis reads only plain data"),
+     "review.yaml:4:5: a YAML tag (!!…) crisis does not read; write plain YAML"),
 ])
 def test_a_bad_review_file_is_named_at_its_line_and_nothing_is_recorded(workspace, cli, tmp_path, follow_ups, message):
     _walk_to_resolved(cli)
     review = tmp_path / "review.yaml"
     review.write_text(REVIEW + follow_ups, encoding="utf-8")
     result = cli("review", "1", "--file", str(review), code=5)
-    assert result.stderr.startswith(f"Error: {tmp_path}/{message}\nHint: ")
+    assert result.stderr.startswith(f"Error: {tmp_path}/{message}")
     assert "closing needs the post-incident review" in cli("close", "1", code=4).stderr
 
 
@@ -54,7 +54,7 @@ def test_init_in_a_place_that_cannot_be_written_or_on_a_file_name(cli, tmp_path,
 def test_a_python_tag_in_the_roster_is_a_content_error(workspace, cli):
     (workspace / "oncall.yaml").write_text("people:\n  - !!python/object/apply:os.system [touch pwned]\n", encoding="utf-8")
     result = cli("oncall", "check", code=5)
-    assert "oncall.yaml:2:5: the tag !!python/object/apply:os.system is refused" in result.stderr
+    assert "oncall.yaml:2:5: a YAML tag (!!…) crisis does not read" in result.stderr
     assert not (workspace / "pwned").exists()
 
 

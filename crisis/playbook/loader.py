@@ -34,7 +34,7 @@ from crisis.playbook.model import (
     Step,
 )
 from crisis.settings import LANGUAGES
-from crisis.yamlfile import compose_yaml, construct
+from crisis.yamlfile import compose_yaml, read_scalar
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LIFECYCLE_STATES = ("detected", "triage", "responding", "monitoring", "resolved", "closed", "dismissed")
@@ -91,7 +91,7 @@ def _mapping(src: _Source, node: yaml.Node, where: str, required: Iterable[str] 
 def _scalar(src: _Source, node: yaml.Node, where: str) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise src.error(node, where, f"expected a single value, found {_kind(node)}")
-    return construct(node, src.path)
+    return read_scalar(src, node, where)
 
 
 def _text(src: _Source, node: yaml.Node, where: str) -> str:
