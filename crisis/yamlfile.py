@@ -1,4 +1,11 @@
-"""Reading the team's YAML files (playbooks, roster, reply manifests) with errors placed at file:line:column."""
+"""Reading the team's YAML files (playbooks, roster, reply manifests, reviews) with errors placed at file:line:column.
+
+Only plain data comes out: a `!!python` tag or any unknown tag is refused at its line, a value YAML
+recognises but Python cannot hold (`2026-02-30`, a 5,000-digit number) is named at its line, and a
+document whose anchors and aliases expand past `MAX_NODES` (the "billion laughs"), that refers to
+itself, or that nests deeper than `MAX_DEPTH` is refused before anything walks it; a file over
+`MAX_CHARS` is not parsed at all.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,39 @@ from crisis.errors import ContentError
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same results, faster
+MAX_NODES = 100_000  # values once aliases are expanded: a big playbook has a few thousand
+MAX_DEPTH = 64  # levels of nesting: a playbook has under ten
+MAX_CHARS = 1_000_000  # characters in one file: the largest shipped playbook has 26,000
+
+
+class _Unreadable(Exception):
+    """A value YAML recognises but Python cannot hold (`2026-02-30`, a 5,000-digit number), with its node."""
+
+    def __init__(self, node: yaml.Node, problem: str) -> None:
+        super().__init__(problem)
+        self.node, self.problem = node, problem
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """SafeConstructor whose value errors carry the node they come from."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            value = f"{node.value[:40]!r} " if isinstance(node, yaml.ScalarNode) else ""
+            raise _Unreadable(node, f"{value}cannot be read: {exc}") from None
 
 
 def compose_yaml(text: str, path: str) -> yaml.Node | None:
-    """The YAML node tree of `text` (None for an empty file), positions kept. Raises ContentError."""
+    """The YAML node tree of `text` (None for an empty file), positions kept, its size bounded. Raises ContentError."""
+    if len(text) > MAX_CHARS:
+        raise ContentError(f"{path}: {len(text):,} characters, more than a crisis file holds (at most {MAX_CHARS:,})",
+                           hint="check that this is the file you meant; split a very long file in several")
     try:
-        return yaml.compose(text, Loader=LOADER)
+        root = yaml.compose(text, Loader=LOADER)
+    except RecursionError:
+        raise ContentError(f"{path}: invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
@@ -25,13 +59,18 @@ def compose_yaml(text: str, path: str) -> yaml.Node | None:
                            hint="check the indentation and quoting around that line") from None
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: invalid YAML: {exc}") from None
+    if root is not None:
+        _bounded(root, path)
+    return root
 
 
 def load_yaml(text: str, path: str) -> tuple[Any, yaml.Node | None]:
     """The data of `text` with its node tree (for placing later errors). Raises ContentError."""
     root = compose_yaml(text, path)
     try:
-        return (yaml.constructor.SafeConstructor().construct_document(root) if root is not None else None), root
+        return (_Constructor().construct_document(root) if root is not None else None), root
+    except _Unreadable as exc:
+        raise ContentError(f"{path}:{_mark(exc.node)} {exc.problem}", hint="write a value that exists, e.g. a date as YYYY-MM-DD") from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = f"{mark.line + 1}:{mark.column + 1}:" if mark else ""
@@ -96,7 +135,9 @@ def read_scalar(src: Source, node: yaml.Node, where: str) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise src.error(node, where, f"expected a single value, found {kind_of(node)}")
     try:
-        return yaml.constructor.SafeConstructor().construct_object(node)
+        return _Constructor().construct_object(node)
+    except _Unreadable as exc:
+        raise src.error(node, where, exc.problem) from None
     except yaml.constructor.ConstructorError:
         raise src.error(node, where, f"the tag {node.tag!r} is not plain YAML; crisis reads texts, numbers, true/false and dates only") from None
 
@@ -132,3 +173,54 @@ def read_list(src: Source, node: yaml.Node, where: str) -> list[yaml.Node]:
     if not isinstance(node, yaml.SequenceNode):
         raise src.error(node, where, f"expected a list, found {kind_of(node)}")
     return node.value
+
+
+def place(root: yaml.Node | None, steps: tuple[str | int, ...]) -> str:
+    """`line:column:` of the value `steps` lead to from `root` (keys and list indexes), as deep as it exists; "" without a tree."""
+    node = root
+    for step in steps:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == step), node)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+    return _mark(node) if node is not None else ""
+
+
+def _mark(node: yaml.Node) -> str:
+    return f"{node.start_mark.line + 1}:{node.start_mark.column + 1}:"
+
+
+def _bounded(root: yaml.Node, path: str) -> None:
+    """Refuse a tree that expands past MAX_NODES, refers to itself or nests past MAX_DEPTH, without expanding it."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    open_: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ContentError(f"{path}:{_mark(node)} nested more than {MAX_DEPTH} levels deep",
+                               hint="a crisis file is a few levels deep: check the indentation")
+        children = _children(node)
+        if done:
+            open_.discard(id(node))
+            sizes[id(node)] = min(1 + sum(sizes[id(c)] for c in children), MAX_NODES + 1)
+            if sizes[id(node)] > MAX_NODES:
+                raise ContentError(f"{path}:{_mark(node)} its anchors and aliases expand to more than {MAX_NODES:,} values",
+                                   hint="write the values out, or use fewer aliases of aliases")
+            continue
+        if id(node) in sizes:
+            continue
+        if id(node) in open_:
+            raise ContentError(f"{path}:{_mark(node)} an alias refers to the value that contains it (a loop)",
+                               hint="an alias can only repeat a value defined before and outside it")
+        open_.add(id(node))
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []

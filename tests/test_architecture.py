@@ -151,3 +151,5 @@ def test_services_never_commit():
     offenders = [f"{path}:{n}" for module, path in modules() if not module.startswith("crisis.cli") and module != "crisis.db"
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"\.(commit|rollback)\(", line)]
     assert offenders == []
+
+

@@ -166,24 +166,7 @@ def _parse_follow_up(text: str, where: str) -> tuple[str, str, date]:
 
 
 def _read_review_file(path: Path) -> tuple[str, str, list[tuple[str, str, date]]]:
-    import yaml
+    from crisis.incident.review_file import load_review_file
 
-    from crisis.errors import ContentError
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(f"{path}: cannot be read ({exc})") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(data, dict) or not {"what_happened", "what_gained", "follow_ups"} <= data.keys():
-        raise ContentError(f"{path}: expected a mapping with what_happened, what_gained and follow_ups")
-    items = []
-    for i, item in enumerate(data["follow_ups"] or []):
-        if not isinstance(item, dict) or not {"action", "owner", "due"} <= item.keys():
-            raise ContentError(f"{path}: follow_ups[{i}]: expected action, owner and due (YYYY-MM-DD)")
-        due = item["due"] if isinstance(item["due"], date) else None
-        if due is None:
-            raise ContentError(f"{path}: follow_ups[{i}].due: {item['due']!r} is not a date; expected YYYY-MM-DD")
-        items.append((str(item["action"]), str(item["owner"]), due))
-    return str(data["what_happened"]), str(data["what_gained"]), items
+    review = load_review_file(path)
+    return review.what_happened, review.what_gained, [(f.action, f.owner, f.due_on) for f in review.follow_ups]

@@ -63,9 +63,11 @@ def list_(
     if not rows:
         typer.echo("No incidents." if not open_only else "No open incidents.", err=True)
         return
+    from crisis.cli.terminal import printable
+
     for r in rows:
         drill = " [DRILL]" if r["is_drill"] else ""
-        typer.echo(f"{r['ref']}  {r['severity']}  {r['state']:<28} {r['playbook']:<18} {r['title']}{drill}")
+        typer.echo(f"{r['ref']}  {r['severity']}  {r['state']:<28} {r['playbook']:<18} {printable(r['title'])}{drill}")
 
 
 def show(ref: Ref, as_json: Json = False) -> None:

@@ -49,16 +49,25 @@ def init(
     """
     if lang not in LANGUAGES:
         raise UsageError(f"--lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
+    if directory.suffix.lower() in (".toml", ".yaml", ".yml") or directory.is_file():
+        raise UsageError(f"{directory}: crisis init takes the folder of the workspace, not a file",
+                         hint=f"crisis init {directory.parent if str(directory.parent) != '.' else 'acme-crisis'} "
+                              f"(it writes {WORKSPACE_FILE} there)")
     existing = [directory / name for name in (WORKSPACE_FILE, *CONTENT_DIRS) if (directory / name).exists()]
     if existing:
         raise UsageError(f"{directory.resolve()} already has {', '.join(p.name for p in existing)}; crisis init never overwrites",
                          hint="choose an empty directory, or move those aside first")
     source = shipped_content()
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in CONTENT_DIRS:
-        shutil.copytree(source / name, directory / name, ignore=shutil.ignore_patterns("__pycache__"))
-    if (source / ROSTER_EXAMPLE).is_file() and not (directory / ROSTER_EXAMPLE).exists():  # inert until renamed oncall.yaml
-        shutil.copyfile(source / ROSTER_EXAMPLE, directory / ROSTER_EXAMPLE)
-    (directory / WORKSPACE_FILE).write_text(TOML.format(brand=brand, lang=lang).replace("'", '"'), encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in CONTENT_DIRS:
+            shutil.copytree(source / name, directory / name, ignore=shutil.ignore_patterns("__pycache__"))
+        if (source / ROSTER_EXAMPLE).is_file() and not (directory / ROSTER_EXAMPLE).exists():  # inert until renamed oncall.yaml
+            shutil.copyfile(source / ROSTER_EXAMPLE, directory / ROSTER_EXAMPLE)
+        (directory / WORKSPACE_FILE).write_text(TOML.format(brand=brand, lang=lang).replace("'", '"'), encoding="utf-8")
+    except (OSError, shutil.Error) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"{directory}: the workspace cannot be created there ({why})",
+                         hint="choose a folder you can write to, e.g. crisis init ~/acme-crisis") from None
     typer.echo(f"Workspace ready in {directory.resolve()}")
     typer.echo(f"Next: cd {directory} && crisis playbook list")

@@ -270,7 +270,7 @@ def _rotation(r: _Reader, entry: Any, where: str, known: set[str]) -> Rotation:
     if end is not None and end <= start:
         raise r.error(f"{where}.end", f"{end} is not after start {start}")
     overrides = []
-    for j, o in enumerate(entry.get("overrides") or []):
+    for j, o in enumerate(r.seq(entry, "overrides")):
         ow = f"{where}.overrides[{j}]"
         o = r.mapping(o, ow, "person, from, to")
         r.keys(o, ow, ("person", "from", "to"), ("person", "from", "to"))
@@ -285,7 +285,7 @@ def _rotation(r: _Reader, entry: Any, where: str, known: set[str]) -> Rotation:
 
 
 def _length(r: _Reader, value: Any, where: str) -> timedelta:
-    if value in LENGTHS:
+    if isinstance(value, str) and value in LENGTHS:
         return LENGTHS[value]
     try:
         length = parse_duration(str(value))

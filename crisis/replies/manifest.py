@@ -60,13 +60,17 @@ def load_manifest(folder: Path) -> Manifest:
     data = load_yaml(text, str(path))[0] or {}
     if not isinstance(data, dict) or set(data) - {"values", "replies"}:
         raise ContentError(f"{path}: expected a mapping with `values` and `replies`")
+    for section in ("values", "replies"):
+        if not isinstance(data.get(section) or {}, dict):
+            raise ContentError(f"{path}: {section}: expected a mapping of names, got {type(data[section]).__name__}")
     values = {}
     for value_id, spec in (data.get("values") or {}).items():
         where = f"{path}: values.{value_id}"
         if not (isinstance(value_id, str) and NAME.match(value_id)) or not isinstance(spec, dict):
             raise ContentError(f"{where}: expected a name with `ask` and `sample`, each in {' and '.join(LANGUAGES)}")
         for key in ("ask", "sample"):
-            if not isinstance(spec.get(key), dict) or set(spec[key]) != set(LANGUAGES):
+            if not isinstance(spec.get(key), dict) or set(spec[key]) != set(LANGUAGES) or not all(
+                    isinstance(v, str) for v in spec[key].values()):
                 raise ContentError(f"{where}.{key}: expected a text in each of {', '.join(LANGUAGES)}")
         values[value_id] = Value(value_id, {k: str(v) for k, v in spec["ask"].items()}, {k: str(v) for k, v in spec["sample"].items()})
     channels = {}
@@ -75,7 +79,7 @@ def load_manifest(folder: Path) -> Manifest:
         listed = spec.get("channels") if isinstance(spec, dict) else None
         if not (isinstance(reply, str) and NAME.match(reply)) or not isinstance(listed, list) or not listed:
             raise ContentError(f"{where}: expected {{channels: [...]}} naming at least one of: {', '.join(CHANNELS)}")
-        unknown = [c for c in listed if c not in CHANNELS]
+        unknown = [c for c in listed if not isinstance(c, str) or c not in CHANNELS]
         if unknown:
             raise ContentError(f"{where}.channels: unknown channel {unknown[0]!r}; expected one of: {', '.join(CHANNELS)}")
         channels[reply] = tuple(listed)

@@ -5,25 +5,33 @@ Lookup order for reply NAME of playbook P on channel C in language L, first foun
 Before a template is compiled its syntax tree is read, and anything that reaches for Python
 internals (attributes starting with `_`, `mro`, `format`, the `attr` filter, the `cycler`,
 `joiner`, `namespace` and `lipsum` globals, `self`, includes and imports) is refused with the
-file and line: it never runs. This module is the only importer of jinja2 for replies.
+file and line: it never runs. A render that would take the machine down (a huge format width, power,
+padding, loop, output or recursion) is stopped by the limits of `crisis.replies.limits`, checked in
+every operator, call, filter, loop turn and output of the template, before the work is done.
+This module is the only importer of jinja2 for replies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+import functools
+from collections.abc import Iterator, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing, object_type_repr
+from jinja2.visitor import NodeTransformer
 
 from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.finding import Finding
 from crisis.playbook.model import Playbook
+from crisis.replies import limits
 from crisis.replies.channels import CHANNELS, breaches
+from crisis.replies.limits import LimitExceeded
 from crisis.replies.manifest import FIELDS, FREE_VALUES, MANIFEST, SAMPLES, load_manifest
 from crisis.settings import LANGUAGES
 
@@ -32,7 +40,7 @@ FORBIDDEN_NAMES = {"cycler", "joiner", "namespace", "lipsum", "self", "range", "
 FORBIDDEN_ATTRS = {"mro", "format", "format_map", "func_globals", "f_globals", "f_locals", "f_back", "gi_frame", "gi_code",
                    "cr_frame", "cr_code", "ag_frame", "tb_frame", "tb_next", "func_code", "im_func", "im_self", "co_code"}
 FORBIDDEN_FILTERS = {"attr", "xmlattr"}
-MAX_REPEAT = 20_000  # the longest string or list a `*` may build: far above any reply, far below a memory bomb
+CALL_COST = 4  # operations a call (a macro, a method) counts for: it costs several of the others
 
 
 class _Facts(dict):
@@ -52,16 +60,88 @@ class _Missing(StrictUndefined):
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 
     def call_binop(self, context, operator, left, right):
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError(f"the power {right} is too large for a reply template")
-        if operator == "*" and isinstance(left, (str, list, tuple)) + isinstance(right, (str, list, tuple)) == 1:
-            count, seq = (right, left) if isinstance(left, (str, list, tuple)) else (left, right)
-            if isinstance(count, int) and count * len(seq) > MAX_REPEAT:
-                raise SecurityError(f"repeating a text {count} times is too large for a reply template")
+        limits.check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805  (jinja's own signature)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str) and callable(__obj):
+            if __obj.__name__ == "join" and args and not isinstance(args[0], Sized):
+                args = (list(limits.loop(args[0])), *args[1:])
+            limits.check_str_method(owner, __obj.__name__, args)
+        else:
+            limits.current().spend(CALL_COST)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+_FILTER_CHECKS = {  # filter → the size, at most, of what it builds from (value, *args)
+    "center": lambda value, width=80, *_: max(width, len(str(value))) if isinstance(width, int) else 0,
+    "indent": lambda s, width=4, *_, **__: limits.indented_size(str(s), width),
+    "replace": lambda s, old="", new="", *_: limits.replaced_size(str(s), str(old), str(new)),
+    "join": lambda value, d="", *_, **__: len(str(d)) * max(len(value) - 1, 0),
+    "wordwrap": lambda s, width=79, _b=True, wrapstring=None, *_, **kw: len(str(s)) + len(str(wrapstring or kw.get("wrapstring") or "\n"))
+    * (len(str(s)) // max(width, 1) + 1) if isinstance(width, int) else 0,
+    "batch": lambda value, linecount=1, *_: linecount if isinstance(linecount, int) else 0,
+    "slice": lambda value, slices=1, *_: slices if isinstance(slices, int) else 0,
+    "tojson": lambda value, indent=None, *_: (indent or 0) * 1_000 if isinstance(indent, int) else 0,
+}
+
+
+def _guarded(name: str, original: Any) -> Any:
+    offset = 1 if getattr(original, "jinja_pass_arg", None) else 0
+
+    @functools.wraps(original)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if name == "format" and len(args) > offset:
+            limits.check_format(str(args[offset]))
+        elif name in _FILTER_CHECKS and len(args) > offset:
+            if name == "join" and not isinstance(args[offset], Sized):
+                args = (*args[:offset], list(limits.loop(args[offset])), *args[offset + 1:])
+            limits.current().build(_FILTER_CHECKS[name](*args[offset:], **kwargs))
+        else:
+            limits.current().spend()
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+@pass_context
+def _out(context: Any, value: Any) -> str:
+    return limits.current().write(value if isinstance(value, str) else str(value))
+
+
+@pass_context
+def _concat(context: Any, values: list[Any]) -> str:
+    texts = [str(v) for v in values]
+    limits.current().build(sum(map(len, texts)))
+    return "".join(texts)
+
+
+@pass_context
+def _loop(context: Any, items: Any) -> Iterator[Any]:
+    return limits.loop(items)
+
+
+class _Guard(NodeTransformer):
+    """Routes every loop, output and `~` of a template through the budget of its render."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        node = self.generic_visit(node)
+        node.iter = nodes.Filter(node.iter, "crisis_loop", [], [], None, None, lineno=node.lineno)
+        return node
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Node:
+        node = self.generic_visit(node)
+        node.nodes = [nodes.Filter(nodes.Const(n.data, lineno=n.lineno) if isinstance(n, nodes.TemplateData) else n,
+                                   "crisis_out", [], [], None, None, lineno=n.lineno) for n in node.nodes]
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        node = self.generic_visit(node)
+        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "crisis_concat", [], [], None, None, lineno=node.lineno)
 
 
 def _environment() -> _Sandbox:
@@ -69,6 +149,9 @@ def _environment() -> _Sandbox:
     env.globals.clear()  # cycler, joiner, namespace, lipsum, range, dict: a reply needs none of them
     for name in FORBIDDEN_FILTERS:
         env.filters.pop(name, None)
+    for name, original in list(env.filters.items()):
+        env.filters[name] = _guarded(name, original)
+    env.filters.update(crisis_out=_out, crisis_concat=_concat, crisis_loop=_loop)
     return env
 
 
@@ -120,6 +203,14 @@ def parse_template(path: Path) -> nodes.Template:
     for line, what in unsafe_constructs(tree):
         raise ContentError(f"{path}:{line}: refused: {what}; a reply template cannot reach Python internals, and this one was not run",
                            hint="use only facts, fields and values with plain tests, filters and `set`")
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        known = _ENV.filters if isinstance(node, nodes.Filter) else _ENV.tests
+        if node.name not in known:
+            kind = "filter" if isinstance(node, nodes.Filter) else "test"
+            close = difflib.get_close_matches(node.name, [k for k in known if not k.startswith("crisis_")], n=3)
+            raise ContentError(f"{path}:{node.lineno}: no {kind} named {node.name!r}",
+                               hint=f"did you mean {' or '.join(close)}?" if close else
+                               f"see the {kind}s at https://jinja.palletsprojects.com/en/stable/templates/#list-of-builtin-{kind}s")
     return tree
 
 
@@ -149,14 +240,22 @@ def template_variables(tree: nodes.Template) -> tuple[set[str], set[str]]:
     return set(names), facts
 
 
-def render_template(path: Path, context: Mapping[str, Any]) -> str:
-    """Render `path` with `context` (its `facts` a mapping). Raises ContentError naming file, line and the problem."""
-    tree = parse_template(path)
+def render_template(path: Path, context: Mapping[str, Any], *, seconds: float = limits.MAX_SECONDS) -> str:
+    """Render `path` with `context` (its `facts` a mapping) within the limits of `crisis.replies.limits` (CPU
+    `seconds`). Raises ContentError naming file, line and the problem, or the limit that stopped it."""
+    tree = _Guard().visit(parse_template(path))
     code = _ENV.compile(tree, name=path.name, filename=str(path))
     template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
     values = {**context, "facts": _Facts(context.get("facts") or {})}
     try:
-        return template.render(values).strip()
+        with limits.budget(seconds=seconds):
+            return "".join(template.generate(values)).strip()
+    except LimitExceeded as exc:
+        raise ContentError(f"{path}:{_line(exc, path)}: refused: {exc}; this template was stopped",
+                           hint="a reply is a few thousand characters: simplify the template") from None
+    except RecursionError as exc:
+        raise ContentError(f"{path}:{_line(exc, path)}: refused: a macro or loop calls itself without end (recursion too deep); "
+                           "this template was stopped", hint="give the recursion an end, or write the text out") from None
     except UndefinedError as exc:
         hint = "answer it, then draft again" if (exc.message or "").startswith("fact ") else \
             "pass it with --set NAME=VALUE, or declare it in the playbook's replies.yaml"

@@ -21,61 +21,19 @@ import io
 import json
 import sys
 import zlib
+from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from crisis.errors import ContentError, NotFoundError, UsageError
+from crisis.triage.records import MAX_TEXT, OPTIONAL, REQUIRED, SENTIMENTS, BadField, Mention, Reject, fields
 
+__all__ = ["FORMATS", "MAX_LINE", "MAX_TEXT", "OPTIONAL", "REQUIRED", "SENTIMENTS", "Columns", "Mention", "MentionStream",
+           "Reject", "read_mentions", "write_rejects"]
 FORMATS = ("jsonl", "csv")
-REQUIRED = ("id", "platform", "text", "created_at")
-OPTIONAL = ("author", "author_followers", "url", "rating", "lang", "own_account", "thread_id", "in_reply_to", "sentiment")
-_OPTIONAL = frozenset(OPTIONAL)
-SENTIMENTS = ("positive", "neutral", "negative")
-MAX_TEXT = 20_000  # characters: longer than any post or review; a bigger field is an export gone wrong
-MAX_LINE = 1_000_000  # bytes a single record may take
-_TRUE, _FALSE = ("true", "1", "yes", "oui", "y"), ("false", "0", "no", "non", "n")
-
-@dataclass(frozen=True)
-class Mention:
-    """One valid mention, and where it was read (`source:line`)."""
-
-    id: str
-    platform: str
-    text: str
-    created_at: datetime
-    source: str = ""
-    line: int = 0
-    author: str | None = None
-    author_followers: int | None = None
-    url: str | None = None
-    rating: int | None = None
-    lang: str | None = None
-    own_account: bool = False
-    thread_id: str | None = None
-    in_reply_to: str | None = None
-    sentiment: str | None = None
-
-    def as_record(self) -> dict[str, Any]:
-        """The mention in the schema above, as a JSON Lines record."""
-        record = {k: v for k, v in asdict(self).items() if k not in ("source", "line") and v not in (None, False)}
-        record["created_at"] = self.created_at.isoformat()
-        return record
-
-@dataclass(frozen=True)
-class Reject:
-    """A record that cannot be ingested, and why; `raw` is the line as read (for `--rejects`)."""
-
-    source: str
-    line: int
-    field: str
-    problem: str
-    raw: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.field}: {self.problem}"
+MAX_LINE = 1_000_000  # bytes a single record may take (a CSV record over several lines: all of them)
 
 @dataclass(frozen=True)
 class Columns:
@@ -121,10 +79,6 @@ class Columns:
 PLAIN = Columns()
 
 
-class _Bad(Exception):
-    def __init__(self, field: str, problem: str) -> None:
-        self.field, self.problem = field, problem
-
 def detect_format(name: str, first: bytes) -> str:
     """`jsonl` or `csv`, from the file name, else from the first byte."""
     stem = name.lower().removesuffix(".gz")
@@ -148,8 +102,13 @@ def open_stream(name: str, *, stdin: BinaryIO | None = None) -> tuple[BinaryIO, 
         except OSError as exc:
             raise ContentError(f"{name}: cannot be read ({exc.strerror})") from None
     buffered = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
-    if buffered.peek(2)[:2] == b"\x1f\x8b":
+    magic = buffered.peek(2)[:2]
+    if magic == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb"), raw  # type: ignore[return-value]
+    if name.lower().endswith(".gz"):
+        raw.close()
+        raise ContentError(f"{name}: named .gz but not gzip (it starts with {magic!r}, not the gzip signature b'\\x1f\\x8b')",
+                           hint="re-download or re-export it; if it is plain JSON Lines or CSV, rename it without .gz")
     return buffered, raw  # type: ignore[return-value]
 
 class MentionStream:
@@ -230,31 +189,50 @@ def _read_jsonl(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Ment
         try:
             record = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            yield Reject(label, number, "line", f"not JSON ({getattr(exc, 'msg', 'too deeply nested')})", text.rstrip("\n"))
+            why = getattr(exc, "msg", None) or ("too deeply nested" if isinstance(exc, RecursionError) else str(exc)[:80])
+            yield Reject(label, number, "line", f"not JSON ({why})", text.rstrip("\n"))
             continue
         if not isinstance(record, dict):
             yield Reject(label, number, "line", f"a JSON {type(record).__name__}, expected an object with {', '.join(REQUIRED)}", text.rstrip("\n"))
             continue
         yield _validated(record, label, number, text.rstrip("\n"), columns)
 
-def _read_csv(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mention | Reject]:
-    broken: set[int] = set()
-    counter = {"line": 0}
+class _CsvLines:
+    """The decoded lines of a CSV stream for csv.reader, numbered. The lines of the row being read are kept
+    (`row`), so that a row that breaks over several lines (an unclosed quote) can be rejected alone and its
+    other lines read again as rows of their own (`resync`)."""
 
-    def decoded() -> Iterator[str]:
-        for number, line in _lines(stream):
-            counter["line"] = number
+    def __init__(self, stream: BinaryIO) -> None:
+        self._lines, self._pending = _lines(stream), deque[tuple[int, str, bool]]()
+        self.row: list[tuple[int, str, bool]] = []  # (number, text, broken: not UTF-8 or too long)
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            entry = self._pending.popleft()
+        else:
+            number, line = next(self._lines)
             if line is None:
-                broken.add(number)
-                yield "\n"
-                continue
-            try:
-                yield line.decode("utf-8")
-            except UnicodeDecodeError:
-                broken.add(number)
-                yield line.decode("utf-8", "replace")
+                entry = (number, "\n", True)
+            else:
+                try:
+                    entry = (number, line.decode("utf-8"), False)
+                except UnicodeDecodeError:
+                    entry = (number, line.decode("utf-8", "replace"), True)
+        self.row.append(entry)
+        return entry[1]
 
-    reader = csv.reader(decoded(), strict=True)
+    def resync(self) -> None:
+        """Read again, as rows of their own, the lines of the current row after its first."""
+        self._pending.extendleft(reversed(self.row[1:]))
+        self.row = []
+
+
+def _read_csv(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mention | Reject]:
+    lines = _CsvLines(stream)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -271,149 +249,47 @@ def _read_csv(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Mentio
                                 "platform with --platform NAME")
     if columns.names:
         columns = Columns({ours: theirs.lower() for ours, theirs in columns.names.items()}, columns.platform)
-    start = 2
     while True:
+        lines.row = []
         try:
             row = next(reader)
+            result = _csv_record(row, lines.row, header, label, columns)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Reject(label, start, "line", f"not valid CSV ({exc})")
-            start = counter["line"] + 1
+            first = lines.row[0] if lines.row else (0, "", False)
+            result = Reject(label, first[0], "line", f"not valid CSV ({exc})", first[1].rstrip("\r\n"))
+        if result is None:
             continue
-        line, start = start, counter["line"] + 1
-        raw = ",".join(row)
-        if any(n in broken for n in range(line, start)):
-            yield Reject(label, line, "line", f"not valid UTF-8, or longer than {MAX_LINE:,} bytes", raw)
-            continue
-        if not row or row == [""]:
-            continue
-        if len(row) != len(header):
-            yield Reject(label, line, "line", f"{len(row)} columns, the header has {len(header)}", raw)
-            continue
-        yield _validated({k: v for k, v in zip(header, row) if v != ""}, label, line, raw, columns)
+        if isinstance(result, Reject) and len(lines.row) > 1:  # an unclosed quote must not swallow the rows after it
+            lines.resync()
+            reader = csv.reader(lines, strict=True)
+        yield result
+
+
+def _csv_record(row: list[str], spanned: list[tuple[int, str, bool]], header: list[str], label: str,
+                columns: Columns) -> Mention | Reject | None:
+    line, raw = spanned[0][0], ",".join(row)
+    if any(broken for _, _, broken in spanned):
+        return Reject(label, line, "line", f"not valid UTF-8, or longer than {MAX_LINE:,} bytes", raw)
+    if not row or row == [""]:
+        return None
+    if len(row) != len(header):
+        return Reject(label, line, "line", f"{len(row)} columns, the header has {len(header)}", raw)
+    return _validated({k: v for k, v in zip(header, row) if v != ""}, label, line, raw, columns)
+
 
 def _validated(record: dict[str, Any], label: str, line: int, raw: str, columns: Columns) -> Mention | Reject:
     try:
-        return Mention(source=label, line=line, **_fields(columns.apply(record)))
-    except _Bad as bad:
+        return Mention(source=label, line=line, **fields(columns.apply(record)))
+    except BadField as bad:
         return Reject(label, line, columns.named(bad.field), bad.problem, raw)
 
-def _fields(record: dict[str, Any]) -> dict[str, Any]:
-    for name in REQUIRED:
-        if record.get(name) in (None, ""):
-            raise _Bad(name, "missing (required)")
-    out: dict[str, Any] = {
-        "id": _ident(record["id"], "id"),
-        "platform": _short(record["platform"], "platform", 40).lower(),
-        "text": _text(record["text"]),
-        "created_at": _instant(record["created_at"]),
-    }
-    for name in _OPTIONAL.intersection(record):  # only the fields present cost anything: most records carry few
-        value = record[name]
-        if value is not None and value != "":
-            out[name] = _PARSERS[name](value)
-    return out
-
-_PARSERS = {
-    "author": lambda v: _short(v, "author", 200),
-    "author_followers": lambda v: _count(v, "author_followers"),
-    "url": lambda v: _url(v),
-    "rating": lambda v: _rating(v),
-    "lang": lambda v: _short(v, "lang", 8).lower(),
-    "own_account": lambda v: _flag(v),
-    "thread_id": lambda v: _ident(v, "thread_id"),
-    "in_reply_to": lambda v: _ident(v, "in_reply_to"),
-    "sentiment": lambda v: _sentiment(v),
-}
-
-def _short(value: Any, field: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise _Bad(field, f"expected text, got {_kind(value)}")
-    value = value.strip()
-    if not value:
-        raise _Bad(field, "empty")
-    if len(value) > limit:
-        raise _Bad(field, f"{len(value):,} characters, at most {limit} allowed")
-    return value
-
-def _ident(value: Any, field: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _short(value, field, 200)
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise _Bad("text", f"expected text, got {_kind(value)}")
-    if not value.strip():
-        raise _Bad("text", "empty")
-    if len(value) > MAX_TEXT:
-        raise _Bad("text", f"{len(value):,} characters, at most {MAX_TEXT:,} allowed")
-    if "\x00" in value:
-        raise _Bad("text", "contains a NUL character")
-    return value
-
-def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise _Bad("created_at", f"expected an ISO 8601 time as text, got {_kind(value)}")
-    text = value.strip()
-    try:
-        instant = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-    except ValueError:
-        raise _Bad("created_at", f"{value[:40]!r} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00Z)") from None
-    try:
-        return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        raise _Bad("created_at", f"{value[:40]!r} is out of range") from None
-
-def _count(value: Any, field: str) -> int:
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        value = int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**12:
-        raise _Bad(field, f"expected a whole number ≥ 0, got {_shown(value)}")
-    return value
-
-def _rating(value: Any) -> int:
-    if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", "."))
-        except ValueError:
-            raise _Bad("rating", f"expected a number from 1 to 5, got {_shown(value)}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
-        raise _Bad("rating", f"expected a number from 1 to 5, got {_shown(value)}")
-    return round(value)
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
-        return value.strip().lower() in _TRUE
-    raise _Bad("own_account", f"expected true or false, got {_shown(value)}")
-
-def _url(value: Any) -> str:
-    url = _short(value, "url", 2000)
-    if not url.lower().startswith(("http://", "https://")):
-        raise _Bad("url", f"{url[:60]!r} is not an http(s) address")
-    return url
-
-def _sentiment(value: Any) -> str:
-    if isinstance(value, str) and value.strip().lower() in SENTIMENTS:
-        return value.strip().lower()
-    raise _Bad("sentiment", f"expected one of {', '.join(SENTIMENTS)}, got {_shown(value)}")
-
-def _kind(value: Any) -> str:
-    return {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
     """One JSON line per rejected record: where, field, problem and the record as read. Raises ContentError."""
     try:
-        with path.open("w", encoding="utf-8") as out:
+        with path.open("w", encoding="utf-8", errors="backslashreplace") as out:  # a lone surrogate stays visible
             for reject in rejects:
                 out.write(json.dumps({"where": f"{reject.source}:{reject.line}", "field": reject.field, "problem": reject.problem,
                                       "raw": reject.raw}, ensure_ascii=False) + "\n")
