@@ -99,7 +99,15 @@ def _typo(word: str, kind: int, at: int) -> str:
     return word[:at] + word[at + 1:at + 2] + word[at:at + 1] + word[at + 2:] if at + 1 < len(word) else word
 
 
-PHRASES = [p for p in MATCHER.phrases if not p.exclude]
+PHRASE_DETECT = {  # the phrases of the playbooks before queries: `phrases:` keeps working as the simple form of a query
+    "defamatory_review": Detection({"fr": ("faux avis", "avis mensonger", "des escrocs", "des voleurs", "à fuir absolument"),
+                                    "en": ("fake review", "it's a scam", "avoid at all costs", "never again")}, {}, 88),
+    "hijacked_account": Detection({"fr": ("compte piraté", "vous avez été piratés", "message bizarre de votre compte"),
+                                   "en": ("account hacked", "your account was hacked", "weird message from your account")}, {}, 88),
+    "data_leak": Detection({"fr": ("fuite de données", "données volées"), "en": ("data breach", "stolen credentials")}, {}, 88),
+}
+PHRASE_MATCHER = Matcher(PHRASE_DETECT)
+PHRASES = [(c.playbook_id, c.source, fold(c.source), c.min_score) for c in PHRASE_MATCHER.clauses]
 
 
 @settings(max_examples=300, deadline=None)
@@ -107,16 +115,17 @@ PHRASES = [p for p in MATCHER.phrases if not p.exclude]
        st.sampled_from(["", " !!", " today", " ce matin"]))
 def test_the_index_finds_every_typo_that_full_scoring_would(phrase, kind, at, before, after):
     """Whenever full scoring of the typo'd phrase reaches the playbook's bar, the index finds the playbook too."""
-    words = phrase.folded.split()
+    playbook_id, _, folded, min_score = phrase
+    words = folded.split()
     longest = max(range(len(words)), key=lambda i: len(words[i]))
     words[longest] = _typo(words[longest], kind, at)
     typo = " ".join(w for w in words if w)
-    if not typo or fuzz.ratio(phrase.folded, typo) < phrase.min_score:
+    if not typo or fuzz.ratio(folded, typo) < min_score or len(typo.split()) != len(folded.split()):
         return
-    if words[longest] in common_words() and words[longest] not in phrase.tokens:
+    if words[longest] in common_words() and words[longest] not in folded.split():
         return  # "ever again" is a different sentence, not a typo of "never again": see the next test
-    found = {v.playbook_id for v in MATCHER.classify(before + typo + after)}
-    assert phrase.playbook_id in found
+    found = {v.playbook_id for v in PHRASE_MATCHER.classify(before + typo + after)}
+    assert playbook_id in found
 
 
 @pytest.mark.parametrize("text", [

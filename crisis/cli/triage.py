@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 def _matcher(playbooks: dict[str, Any]):
     from crisis.triage.match import Matcher
 
-    return Matcher({pb_id: pb.detect for pb_id, pb in playbooks.items() if pb.detect.phrases})
+    return Matcher({pb_id: pb.detect for pb_id, pb in playbooks.items() if pb.detect.active})
 
 
 def ingest(

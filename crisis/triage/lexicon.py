@@ -28,3 +28,24 @@ def common_words() -> frozenset[str]:
         floor = frequency.total_words * COMMON
         words.update(fold(word) for word, count in frequency.dictionary.items() if count >= floor)
     return frozenset(word for word in words if word and " " not in word)
+
+
+@cache
+def _stemmers():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
+
+
+def stems(word: str) -> tuple[str, str]:
+    """The French and English Snowball stems of a folded word: "pirate", "piratee", "pirates" and "pirater" give "pirat".
+
+    Folded text has lost its accents, so the French stemmer sees "piratee" and stops at "pirate": it is
+    run a second time, which takes the feminine and plural endings folding left behind. Words under 4
+    letters are their own stem ("vol" is a flight as often as a theft).
+    """
+    if len(word) < 4 or not word.isalpha():
+        return word, word
+    french, english = _stemmers()
+    once = french.stemWord(word)
+    return french.stemWord(once) if len(once) >= 4 else once, english.stemWord(word)
