@@ -9,7 +9,7 @@ subtitles), kept above a frequency floor so that rare words, where real typos la
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from spellchecker import SpellChecker
 
@@ -37,6 +37,7 @@ def _stemmers():
     return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=100_000)
 def stems(word: str) -> tuple[str, str]:
     """The French and English Snowball stems of a folded word: "pirate", "piratee", "pirates" and "pirater" give "pirat".
 

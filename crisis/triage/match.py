@@ -12,9 +12,10 @@ others are kept as lost, to say why. Every match carries its playbook, clause, s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -22,7 +23,8 @@ from crisis.errors import ContentError
 from crisis.playbook.model import Detection
 from crisis.triage.fold import fold, fold_with_offsets, original_span
 from crisis.triage.lexicon import common_words, stems
-from crisis.triage.query import Node, Phrase, QueryError, Term, clauses, evaluate, parse_query, place, positive_atoms, atoms
+from crisis.triage.query import (Node, Phrase, QueryError, Term, atoms, clauses, compile_query, parse_query, place, positive_atoms,
+                                 triggers)
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
@@ -176,17 +178,55 @@ class Matcher:
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
         self._tokens: dict[str, tuple[tuple[int, float, str], ...]] = {}
         self._chunks: dict[str, tuple[int, tuple[tuple[int, int, float], ...]]] = {}
-        self._offsets: dict[str, tuple[tuple[int, int], ...]] = {}
-        self._by_playbook: dict[str, list[Clause]] = {}
-        for clause in self.clauses:
-            self._by_playbook.setdefault(clause.playbook_id, []).append(clause)
+        self._offsets: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        self._unit_cache: dict[Term | Phrase, tuple[int, ...]] = {}
+        self._programs: list[tuple[Clause, Callable]] = []  # clauses then exclusions, each compiled against the units
+        self._triggered: dict[int, list[int]] = {}  # unit → the programs it may make hold
+        for clause in self.clauses + self.exclusions:
+            number = len(self._programs)
+            self._programs.append((clause, compile_query(clause.node, lambda atom, c=clause: self._locate(atom, c))))
+            for unit in sorted({self._trigger_unit(atom) for atom in triggers(clause.node, self._trigger_cost) or ()}):
+                self._triggered.setdefault(unit, []).append(number)
+        self._first_exclusion = len(self.clauses)
+
+    def _trigger_unit(self, atom: Term | Phrase) -> int:
+        """The unit that announces a term, or a phrase by its least common word."""
+        if isinstance(atom, Term):
+            return self.unit_of(atom)[0]
+        best = min(range(len(atom.words)), key=lambda i: (_common(atom.words[i]), -len(atom.words[i])))
+        return self.unit_of(atom)[best]
+
+    def _trigger_cost(self, atom: Term | Phrase) -> float:
+        words = (atom.word,) if isinstance(atom, Term) else atom.words
+        return min(50.0 if _common(word) else 1.0 for word in words) * (3 if isinstance(atom, Term) and atom.prefix else 1)
+
+    def _locate(self, atom: Term | Phrase, clause: Clause) -> int | Callable[[_Text], list[int]]:
+        """Where a term (or a phrase's first word) was met in a text; a phrase's words follow each other and reach min_score."""
+        units = self.unit_of(atom)
+        if isinstance(atom, Term):
+            return units[0]
+        rest, bar = tuple(enumerate(units[1:], 1)), clause.min_score
+
+        def phrase(text: _Text) -> list[int]:
+            positions, scores = text.positions, text.scores
+            found = []
+            for p in positions.get(units[0], ()):
+                if all(p + i in positions.get(u, ()) for i, u in rest):
+                    if not scores or sum(scores.get((u, p + i), 100.0) for i, u in enumerate(units)) / len(units) >= bar:
+                        found.append(p)
+            return found
+        phrase.first = units[0]
+        return phrase
 
     @property
     def playbook_ids(self) -> list[str]:
-        return sorted(self._by_playbook)
+        return sorted({clause.playbook_id for clause in self.clauses})
 
     def unit_of(self, atom: Term | Phrase) -> tuple[int, ...]:
-        return tuple(self._units[key] for key in _unit_keys(atom))
+        found = self._unit_cache.get(atom)
+        if found is None:
+            found = self._unit_cache[atom] = tuple(self._units[key] for key in _unit_keys(atom))
+        return found
 
     def _token(self, token: str) -> tuple[tuple[int, float, str], ...]:
         """The units a folded word meets: (unit, score, how)."""
@@ -252,71 +292,69 @@ class Matcher:
         positions, scores = self.met(text)
         if not positions:
             return []
-        touched = set().union(*(self._unit_playbooks[n] for n in positions))
-        values = _fields(fields)
-        found: list[tuple[tuple, Clause, list]] = []
-        for playbook_id in sorted(touched):
-            best = None
-            for clause in self._by_playbook.get(playbook_id, ()):
-                hits = evaluate(clause.node, _Met(self, clause, positions, scores), values)
-                if hits:
-                    rank = (_specificity(hits), _score(hits, scores, self), len(clause.source))
-                    if best is None or rank > best[0]:
-                        best = (rank, clause, hits)
-            if best is not None:
-                found.append(best)
-        if not found:
+        programs = sorted({n for unit in positions for n in self._triggered.get(unit, ())})
+        if not programs:
+            return []
+        ctx = _Text(positions, scores, _fields(fields))
+        best: dict[str, tuple] = {}
+        vetoes: dict[str, tuple] = {}
+        for number in programs:
+            clause, holds = self._programs[number]
+            hits = holds(ctx)
+            if not hits:
+                continue
+            if number >= self._first_exclusion:
+                vetoes.setdefault(clause.playbook_id, (clause, hits))
+                continue
+            rank = (_specificity(hits), _score(hits, scores, self), len(clause.source))
+            if clause.playbook_id not in best or rank > best[clause.playbook_id][0]:
+                best[clause.playbook_id] = (rank, clause, hits)
+        if not best:
             return []
         words = self._words(text)
-        verdicts = []
-        found.sort(key=lambda f: (-f[0][0], -f[0][1], f[1].playbook_id))
-        winner = None
-        for rank, clause, hits in found:
-            veto = self._excluded(clause.playbook_id, positions, scores, values, words, text)
-            verdict = Verdict(clause.playbook_id, self._explain(clause, hits, rank[1], scores, words, text), veto, rank[0])
-            if verdict.excluded_by is None:
-                if winner is None:
-                    winner = verdict
-                else:
-                    verdict = Verdict(verdict.playbook_id, verdict.match, None, rank[0], winner.playbook_id)
-            verdicts.append(verdict)
+        verdicts, winner = [], None
+        for rank, clause, hits in sorted(best.values(), key=lambda f: (-f[0][0], -f[0][1], f[1].playbook_id)):
+            veto = vetoes.get(clause.playbook_id)
+            veto_match = self._explain(veto[0], veto[1], _score(veto[1], scores, self), scores, words, text) if veto else None
+            match = self._explain(clause, hits, rank[1], scores, words, text)
+            lost_to = None
+            if veto is None:
+                lost_to = winner.playbook_id if winner else None
+                winner = winner or clause
+            verdicts.append(Verdict(clause.playbook_id, match, veto_match, rank[0], lost_to))
         return sorted(verdicts, key=lambda v: (not v.matched, v.lost_to is None, -v.specificity, v.playbook_id))
 
     def matching(self, text: str, *, fields: Mapping[str, Any] | Any | None = None) -> list[Match]:
         """The match of the playbook `text` would open, if any (exclusions and the specificity rule applied)."""
         return [v.match for v in self.classify(text, fields=fields) if v.matched]
 
-    def _excluded(self, playbook_id, positions, scores, values, words, text) -> Match | None:
-        for clause in self.exclusions:
-            if clause.playbook_id == playbook_id and (hits := evaluate(clause.node, _Met(self, clause, positions, scores), values)):
-                return self._explain(clause, hits, _score(hits, scores, self), scores, words, text)
-        return None
-
-    def _words(self, text: str) -> list[tuple[str, int, int]]:
-        """Each folded word of `text` with its span in `text`: the pieces' offsets, cached per piece."""
-        words = []
+    def _words(self, text: str) -> _Words:
+        """The folded words of `text` with their spans in `text`, found from the pieces' offsets (cached per piece)."""
+        pieces, firsts, count = [], [], 0
         for piece in _PIECE.finditer(text):
-            chunk, start = piece.group(), piece.start()
-            spans = self._offsets.get(chunk)
-            if spans is None:
-                spans = _piece_spans(chunk)
+            chunk = piece.group()
+            found = self._offsets.get(chunk)
+            if found is None:
+                found = _piece_spans(chunk)
                 if len(chunk) < 40:
-                    _remember(self._offsets, chunk, spans)
-            folded = fold(chunk).split() if spans else ()
-            words.extend((word, start + s, start + e) for word, (s, e) in zip(folded, spans))
-        return words
+                    _remember(self._offsets, chunk, found)
+            if found:
+                pieces.append((piece.start(), found))
+                firsts.append(count)
+                count += len(found)
+        return _Words(pieces, firsts)
 
     def _explain(self, clause: Clause, hits: list, score: float, scores, words, text: str) -> Match:
         details = []
         for atom, first, last in hits:
             units = self.unit_of(atom)
-            span = (words[first][1], words[last][2]) if last < len(words) else (0, 0)
+            span = (words.at(first)[1], words.at(last)[2])
             said = text[span[0]:span[1]]
             if isinstance(atom, Phrase):
                 worst = min((scores.get((u, first + i), 100.0) for i, u in enumerate(units)), default=100.0)
                 details.append(TermHit(atom.source, said, span, EXACT if worst == 100 else TYPO, worst))
                 continue
-            token = words[first][0] if first < len(words) else ""
+            token = words.at(first)[0]
             how = next((h for n, _, h in self._token(token) if n in units), EXACT)
             stem = "/".join(dict.fromkeys(stems(token))) if how == STEM else ""
             details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
@@ -325,26 +363,31 @@ class Matcher:
         return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details))
 
 
-class _Met:
-    """The positions where a query's term (or a phrase's first word) was met in one text; phrases meet their min_score."""
+class _Words:
+    """The folded words of one text, by position: (word, start, end in the text), looked up only for the words a match names."""
 
-    __slots__ = ("matcher", "clause", "positions", "scores")
+    __slots__ = ("pieces", "firsts")
 
-    def __init__(self, matcher: Matcher, clause: Clause, positions, scores) -> None:
-        self.matcher, self.clause, self.positions, self.scores = matcher, clause, positions, scores
+    def __init__(self, pieces: list[tuple[int, tuple[tuple[str, int, int], ...]]], firsts: list[int]) -> None:
+        self.pieces, self.firsts = pieces, firsts
 
-    def __call__(self, atom: Term | Phrase) -> list[int]:
-        units = self.matcher.unit_of(atom)
-        if isinstance(atom, Term):
-            return self.positions.get(units[0], [])
-        starts = self.positions.get(units[0], [])
-        found = []
-        for p in starts:
-            if all(p + i in self.positions.get(u, ()) for i, u in enumerate(units[1:], 1)):
-                worst = sum(self.scores.get((u, p + i), 100.0) for i, u in enumerate(units)) / len(units)
-                if worst >= self.clause.min_score:
-                    found.append(p)
-        return found
+    def at(self, position: int) -> tuple[str, int, int]:
+        i = bisect_right(self.firsts, position) - 1
+        start, found = self.pieces[i]
+        word, s, e = found[position - self.firsts[i]]
+        return word, start + s, start + e
+
+
+class _Text(NamedTuple):
+    """One text as the compiled clauses read it: unit → word positions, typo scores, the mention's fields."""
+
+    positions: dict[int, list[int]]
+    scores: dict[tuple[int, int], float]
+    fields: Mapping[str, Any] | None
+
+
+def _common(word: str) -> bool:
+    return word in STOPWORDS or len(word) < 4 or word in common_words()
 
 
 def _unit_keys(atom: Term | Phrase) -> tuple[tuple[str, str], ...]:
@@ -354,8 +397,9 @@ def _unit_keys(atom: Term | Phrase) -> tuple[tuple[str, str], ...]:
 
 
 def _specificity(hits: list) -> int:
-    """How many words of the text the clause accounts for: the stated rule between two matching playbooks."""
-    return len({(first + i) for atom, first, last in hits for i in range(last - first + 1)})
+    """How many of the clause's terms and phrases the text meets: the stated rule between two matching playbooks
+    (a cause NEAR a boycott, two terms, is more specific than "shame on you", one phrase)."""
+    return len({atom for atom, _, _ in hits})
 
 
 def _score(hits: list, scores, matcher: Matcher) -> float:
@@ -372,15 +416,15 @@ def _fields(fields: Mapping[str, Any] | Any | None) -> Mapping[str, Any] | None:
     return {name: getattr(fields, name, None) for name in ("platform", "lang", "rating", "own_account", "author_followers")}
 
 
-def _piece_spans(chunk: str) -> tuple[tuple[int, int], ...]:
-    """Where each folded word of a whitespace-free piece comes from in it; the whole piece when folding cannot say."""
+def _piece_spans(chunk: str) -> tuple[tuple[str, int, int], ...]:
+    """Each folded word of a whitespace-free piece and where it comes from in it; the whole piece when folding cannot say."""
     folded, origin = fold_with_offsets(chunk)
     spans, position = [], 0
     for word in folded.split(" ") if folded else ():
-        span = original_span(origin, chunk, position, position + len(word))
-        if word not in fold(chunk[span[0]:span[1]]).split():
-            span = (0, len(chunk))
-        spans.append(span)
+        start, end = original_span(origin, chunk, position, position + len(word))
+        if word not in fold(chunk[start:end]).split():
+            start, end = 0, len(chunk)
+        spans.append((word, start, end))
         position += len(word) + 1
     return tuple(spans)
 

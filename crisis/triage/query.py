@@ -269,45 +269,112 @@ def positive_atoms(node: Node) -> list[Term | Phrase]:
     return []
 
 
-def evaluate(node: Node, met: Callable[[Term | Phrase], list[int]], fields: Mapping[str, Any] | None) -> list[Hit] | None:
-    """The terms that make `node` hold and where (a list, maybe empty under NOT), or None when it does not hold.
+def triggers(node: Node, cost: Callable[[Term | Phrase], float] = lambda atom: 1.0) -> list[Term | Phrase] | None:
+    """Terms of which at least one must be met for `node` to hold, or None when it may hold with none (a NOT, a
+    field): the index evaluates a clause only when a trigger is met, so of two ways it picks the cheaper (`cost`:
+    how often a term is met, e.g. high for a common word)."""
+    if isinstance(node, (Term, Phrase)):
+        return [node]
+    if isinstance(node, Near):
+        found = [t for t in (triggers(node.left, cost), triggers(node.right, cost)) if t is not None]
+    elif isinstance(node, Any_):
+        found = [triggers(child, cost) for child in node.children]
+        return None if any(t is None for t in found) else [a for t in found for a in t]
+    elif isinstance(node, All):
+        found = [t for t in (triggers(child, cost) for child in node.children) if t is not None]
+    else:
+        return None
+    return min(found, key=lambda atoms: sum(map(cost, atoms)), default=None)
 
-    `met(atom)` gives the word positions where a term or the first word of a phrase was met.
+
+Locate = Callable[[Term | Phrase], Any]  # a term → its unit in ctx.positions; a phrase → ctx → the positions of its first word
+
+
+def compile_query(node: Node, locate: Locate) -> Callable[[Any], list[Hit] | None]:
+    """`node` as a function of one text: the terms that make it hold and where (maybe none, under a NOT), or None.
+
+    `locate(term)` gives the key of `ctx.positions` (unit → word positions) where the term's meetings are;
+    `locate(phrase)` a function of `ctx` giving the positions where the whole phrase starts (its attribute
+    `first`, if any, is the key of `ctx.positions` the phrase cannot start without).
     """
     if positional(node):
-        spans = _spans(node, met)
-        return list(spans[0][2]) if spans else None
-    if isinstance(node, Any_):
-        return next((found for child in node.children if (found := evaluate(child, met, fields)) is not None), None)
+        spans = _compile_spans(node, locate)
+
+        def holds(ctx):
+            found = spans(ctx)
+            return list(found[0][2]) if found else None
+        return holds
     if isinstance(node, Field):
-        return [] if node.holds(fields) else None
+        return lambda ctx: [] if node.holds(ctx.fields) else None
     if isinstance(node, Not):
-        return [] if evaluate(node.child, met, fields) is None else None
-    hits: list[Hit] = []
-    for child in node.children:  # All
-        found = evaluate(child, met, fields)
-        if found is None:
-            return None
-        hits.extend(found)
-    return hits
-
-
-def _spans(node: Node, met: Callable[[Term | Phrase], list[int]]) -> list[tuple[int, int, tuple[Hit, ...]]]:
-    """Every place a positional node holds: (first word, last word, the terms met there)."""
-    if isinstance(node, Term):
-        return [(p, p, ((node, p, p),)) for p in met(node)]
-    if isinstance(node, Phrase):
-        last = len(node.words) - 1
-        return [(p, p + last, ((node, p, p + last),)) for p in met(node)]
+        inner = compile_query(node.child, locate)
+        return lambda ctx: [] if inner(ctx) is None else None
+    parts = [compile_query(child, locate) for child in node.children]
     if isinstance(node, Any_):
-        return [span for child in node.children for span in _spans(child, met)]
+        def any_holds(ctx):
+            for part in parts:
+                if (found := part(ctx)) is not None:
+                    return found
+            return None
+        return any_holds
+
+    def all_hold(ctx):
+        hits: list[Hit] = []
+        for part in parts:
+            found = part(ctx)
+            if found is None:
+                return None
+            hits.extend(found)
+        return hits
+    return all_hold
+
+
+def _compile_spans(node: Node, locate: Locate) -> Callable[[Any], list[tuple[int, int, tuple[Hit, ...]]]]:
+    """Every place a positional node holds in a text: (first word, last word, the terms met there)."""
+    if isinstance(node, (Term, Phrase)):
+        return _compile_spans(Any_((node,), node.source), locate)
+    if isinstance(node, Any_):
+        # the plain terms of an OR are looked up together: one set intersection instead of a call per term
+        terms: dict[int, Term] = {}
+        phrases, others = [], []
+        for child in node.children:
+            if isinstance(child, Term):
+                terms.setdefault(locate(child), child)
+            elif isinstance(child, Phrase):
+                at = locate(child)
+                phrases.append((getattr(at, "first", None), child, at, len(child.words) - 1))
+            else:
+                others.append(_compile_spans(child, locate))
+        wanted = frozenset(terms)
+
+        def any_spans(ctx):
+            found = []
+            if wanted:
+                positions = ctx.positions
+                for unit in wanted.intersection(positions):
+                    term = terms[unit]
+                    found.extend((p, p, ((term, p, p),)) for p in positions[unit])
+            for first, phrase, at, last in phrases:
+                if first is None or first in ctx.positions:
+                    found.extend((p, p + last, ((phrase, p, p + last),)) for p in at(ctx))
+            for part in others:
+                found.extend(part(ctx))
+            return found
+        return any_spans
     assert isinstance(node, Near)
-    left = _spans(node.left, met)
-    right = _spans(node.right, met) if left else []
-    found = []
-    for a_start, a_end, a_hits in left:
-        for b_start, b_end, b_hits in right:
-            gap = b_start - a_end - 1 if b_start > a_end else a_start - b_end - 1
-            if (b_start > a_end or (not node.ordered and a_start > b_end)) and gap <= node.distance:
-                found.append((min(a_start, b_start), max(a_end, b_end), a_hits + b_hits))
-    return found
+    left_of, right_of, distance, ordered = _compile_spans(node.left, locate), _compile_spans(node.right, locate), node.distance, node.ordered
+
+    def near(ctx):
+        left = left_of(ctx)
+        right = right_of(ctx) if left else ()
+        found = []
+        for a_start, a_end, a_hits in left:
+            for b_start, b_end, b_hits in right:
+                if b_start > a_end:
+                    close = b_start - a_end - 1 <= distance
+                else:
+                    close = not ordered and a_start > b_end and a_start - b_end - 1 <= distance
+                if close:
+                    found.append((min(a_start, b_start), max(a_end, b_end), a_hits + b_hits))
+        return found
+    return near
