@@ -22,8 +22,9 @@ from rapidfuzz import fuzz
 from crisis.errors import ContentError
 from crisis.playbook.model import Detection
 from crisis.triage.fold import fold, fold_with_offsets, original_span
-from crisis.triage.lexicon import common_words, stems
-from crisis.triage.query import (Node, Phrase, QueryError, Term, atoms, clauses, compile_query, parse_query, place, positive_atoms,
+from crisis.triage.lexicon import LANGUAGES, common_words, stems
+from crisis.triage.query import (Node, Phrase, QueryError, Term, atoms, clauses, compile_query, in_language, parse_query, place,
+                                 positive_atoms,
                                  triggers)
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
@@ -121,7 +122,7 @@ def compile_detection(playbook_id: str, detect: Detection) -> tuple[list[Clause]
     found: list[Clause] = []
     for lang, query in sorted(detect.queries.items()):
         try:
-            node = parse_query(query.text)
+            node = in_language(parse_query(query.text), lang)
         except QueryError as exc:
             raise place(exc, path=detect.path or playbook_id, where=f"detect.query.{lang}", line=query.line,
                         column=query.column, block=query.block) from None
@@ -159,16 +160,18 @@ class Matcher:
                         self._unit_playbooks.append(set())
                     self._unit_playbooks[number].add(clause.playbook_id)
         self._exact: dict[str, list[int]] = {}
-        self._stem: dict[str, list[int]] = {}
+        self._stem: dict[tuple[str, str], list[int]] = {}  # (language, stem) → term units
         self._prefix: dict[str, int] = {}
         for (kind, form), number in self._units.items():
             if kind == "prefix":
                 self._prefix[form] = number
                 continue
             self._exact.setdefault(form, []).append(number)
-            if kind == "term":
-                for stem in set(stems(form)):
-                    self._stem.setdefault(stem, []).append(number)
+            if kind.startswith("term"):
+                lang = kind.partition(":")[2]
+                for stem_lang, stem in zip(LANGUAGES, stems(form)):
+                    if lang in ("", stem_lang):
+                        self._stem.setdefault((stem_lang, stem), []).append(number)
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._near: dict[str, set[str]] = {}  # deletion variant → term forms it may come from
         for form in self._exact:
@@ -237,7 +240,7 @@ class Matcher:
         for number in self._exact.get(token, ()):
             hits[number] = (100.0, EXACT)
         if token.isalpha() and len(token) >= 4:
-            for stem in set(stems(token)):
+            for stem in zip(LANGUAGES, stems(token)):
                 for number in self._stem.get(stem, ()):
                     hits.setdefault(number, (100.0, STEM))
         for length in self._prefix_lengths:
@@ -249,6 +252,8 @@ class Matcher:
             for variant in _deletions(token, min(1, _depth(token))):
                 forms.update(self._near.get(variant, ()))
             forms.discard(token)
+            # people slip inside a word, rarely on its first letter: "vista" is not a typo of "insta"
+            forms = {form for form in forms if form[0] == token[0]}
             if forms and (token in STOPWORDS or token in common_words()):
                 # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
                 forms = {form for form in forms if _inflected(token, form)}
@@ -392,7 +397,7 @@ def _common(word: str) -> bool:
 
 def _unit_keys(atom: Term | Phrase) -> tuple[tuple[str, str], ...]:
     if isinstance(atom, Term):
-        return (("prefix" if atom.prefix else "term", atom.word),)
+        return (("prefix" if atom.prefix else f"term:{atom.lang}", atom.word),)
     return tuple(("word", word) for word in atom.words)
 
 

@@ -55,6 +55,7 @@ class Term:
     word: str
     source: str
     prefix: bool = False
+    lang: str = ""  # the query's language: its stems are that language's ("hacker" is French "hack", English "hacker")
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,19 @@ def place(exc: QueryError, *, path: str, where: str, line: int, column: int, blo
     at_column = column + exc.column - 1 if (block or exc.line == 1) else exc.column
     return ContentError(f"{path}:{at_line}:{at_column}: {where}: {exc.problem}",
                         hint="see \"Detection queries\" in docs/playbooks.md for the syntax")
+
+
+def in_language(node: Node, lang: str) -> Node:
+    """The query with each term stemmed as `lang` words."""
+    if isinstance(node, Term):
+        return replace(node, lang=lang)
+    if isinstance(node, Not):
+        return replace(node, child=in_language(node.child, lang))
+    if isinstance(node, Near):
+        return replace(node, left=in_language(node.left, lang), right=in_language(node.right, lang))
+    if isinstance(node, (All, Any_)):
+        return replace(node, children=tuple(in_language(child, lang) for child in node.children))
+    return node
 
 
 def clauses(node: Node) -> tuple[Node, ...]:
