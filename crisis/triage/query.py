@@ -392,3 +392,81 @@ def _compile_spans(node: Node, locate: Locate) -> Callable[[Any], list[tuple[int
                     found.append((min(a_start, b_start), max(a_end, b_end), a_hits + b_hits))
         return found
     return near
+
+
+@dataclass(frozen=True)
+class QueryFinding:
+    """What `playbook check` says of a query: at which line of the playbook file, and how serious."""
+
+    line: int
+    message: str
+    level: str = "error"
+
+
+def lint_queries(queries: Mapping[str, Any], *, common: Callable[[str], bool]) -> list[QueryFinding]:
+    """Queries that can never match, a NOT that cancels nearly every mention, a clause evaluated an order of magnitude
+    more often than its siblings (announced only by common words). `queries`: language → QueryText (text, line); `common(word)`: whether a word is in most texts.
+    A query that does not parse is the loader's ContentError, not a finding."""
+    findings: list[QueryFinding] = []
+    for lang, query in sorted(queries.items()):
+        try:
+            tree = parse_query(query.text)
+        except QueryError:
+            continue
+        for clause in clauses(tree):
+            line = query.line + (query.block or 0) + query.text[:max(query.text.find(clause.source[:30]), 0)].count("\n")
+            findings += _contradictions(clause, lang, line)
+            for negated in _negated(clause):
+                words = [negated.word] if isinstance(negated, Term) else list(negated.words)
+                if (isinstance(negated, Term) and negated.prefix and len(negated.word) <= 3) or all(map(common, words)):
+                    findings.append(QueryFinding(line, f"detect.query.{lang}: NOT {negated.source} cancels nearly every mention "
+                                                       "(a word most texts hold): name what rules a mention out"))
+            frequent = _frequent_trigger(clause, common)
+            if frequent:
+                findings.append(QueryFinding(line, f"detect.query.{lang}: {clause.source[:60]}… is evaluated on nearly every mention: "
+                                                   f"every way it can match starts from a common word ({frequent}), an order of "
+                                                   "magnitude more often than a clause announced by a distinctive word: add one", "warning"))
+    return findings
+
+
+def _negated(node: Node, under: bool = False) -> list[Term | Phrase]:
+    if isinstance(node, (Term, Phrase)):
+        return [node] if under else []
+    if isinstance(node, Not):
+        return _negated(node.child, True)
+    if isinstance(node, (All, Any_)):
+        return [a for child in node.children for a in _negated(child, under)]
+    return []
+
+
+def _contradictions(clause: Node, lang: str, line: int) -> list[QueryFinding]:
+    """A term both required and excluded, or two field filters nothing satisfies: the clause can never match."""
+    parts = clause.children if isinstance(clause, All) else (clause,)
+    required = {a for part in parts if not isinstance(part, Not) for a in positive_atoms(part) if not isinstance(part, Any_)}
+    found = []
+    for part in parts:
+        if isinstance(part, Not) and isinstance(part.child, (Term, Phrase)) and part.child in required:
+            found.append(QueryFinding(line, f"detect.query.{lang}: {clause.source[:60]} can never match: it asks for "
+                                            f"{part.child.source} and NOT {part.child.source}"))
+    fields = [part for part in parts if isinstance(part, Field)]
+    for name in {f.name for f in fields}:
+        values = range(0, 10_000_001, 1) if name == "author_followers" else range(0, 11)
+        same = [f for f in fields if f.name == name]
+        if name in ("rating", "author_followers") and not any(all(f.holds({name: v}) for f in same) for v in
+                                                              sorted({f.value + d for f in same for d in (-1, 0, 1)} | {values[0]})):
+            found.append(QueryFinding(line, f"detect.query.{lang}: {clause.source[:60]} can never match: no {name} satisfies "
+                                            + " AND ".join(f.source for f in same)))
+        elif name not in ("rating", "author_followers") and len({f.value for f in same}) > 1:
+            found.append(QueryFinding(line, f"detect.query.{lang}: {clause.source[:60]} can never match: {name} cannot be "
+                                            + " and ".join(f.source for f in same)))
+    return found
+
+
+def _frequent_trigger(node: Node, common: Callable[[str], bool]) -> str:
+    """The common word that announces a clause when all of its triggers are common words (or short wildcards), else ""."""
+    def often(atom: Term | Phrase) -> bool:
+        return (isinstance(atom, Term) and atom.prefix and len(atom.word) <= 3) or all(
+            map(common, [atom.word] if isinstance(atom, Term) else atom.words))
+
+    picked = triggers(node, lambda atom: 50.0 if often(atom) else 1.0) or []
+    return next((atom.source for atom in picked if often(atom)), "")
