@@ -16,6 +16,8 @@ from spellchecker import SpellChecker
 from crisis.triage.fold import fold
 
 LANGUAGES = ("fr", "en")
+# Texting shorthands that stand for a whole word of a phrase ("i know where u live")
+SHORTHANDS = {"u": "you", "ur": "your", "r": "are", "ppl": "people", "pls": "please", "plz": "please", "bcp": "beaucoup", "ds": "dans"}
 COMMON = 1e-6  # share of the running words: about the 18,000 most frequent French and 14,500 English words
 
 

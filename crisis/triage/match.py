@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from crisis.errors import ContentError
 from crisis.playbook.model import Detection
 from crisis.triage.fold import fold, fold_with_offsets, original_span
-from crisis.triage.lexicon import LANGUAGES, common_words, stems
+from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
 from crisis.triage.query import (Node, Phrase, QueryError, Term, atoms, clauses, compile_query, in_language, parse_query, place,
                                  positive_atoms,
                                  triggers)
@@ -209,13 +209,17 @@ class Matcher:
         if isinstance(atom, Term):
             return units[0]
         rest, bar = tuple(enumerate(units[1:], 1)), clause.min_score
+        sizes = [len(word) for word in atom.words]
+        total, spaces = sum(sizes) + len(sizes) - 1, 100.0 * (len(sizes) - 1)  # the spaces between words always match
 
         def phrase(text: _Text) -> list[int]:
             positions, scores = text.positions, text.scores
             found = []
             for p in positions.get(units[0], ()):
                 if all(p + i in positions.get(u, ()) for i, u in rest):
-                    if not scores or sum(scores.get((u, p + i), 100.0) for i, u in enumerate(units)) / len(units) >= bar:
+                    # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
+                    weighed = spaces + sum(scores.get((u, p + i), 100.0) * n for i, (u, n) in enumerate(zip(units, sizes)))
+                    if not scores or weighed / total >= bar:
                         found.append(p)
             return found
         phrase.first = units[0]
@@ -239,6 +243,8 @@ class Matcher:
         hits: dict[int, tuple[float, str]] = {}
         for number in self._exact.get(token, ()):
             hits[number] = (100.0, EXACT)
+        for number in self._exact.get(SHORTHANDS.get(token, ""), ()):
+            hits.setdefault(number, (100.0, EXACT))
         if token.isalpha() and len(token) >= 4:
             for stem in zip(LANGUAGES, stems(token)):
                 for number in self._stem.get(stem, ()):
@@ -252,8 +258,8 @@ class Matcher:
             for variant in _deletions(token, min(1, _depth(token))):
                 forms.update(self._near.get(variant, ()))
             forms.discard(token)
-            # people slip inside a word, rarely on its first letter: "vista" is not a typo of "insta"
-            forms = {form for form in forms if form[0] == token[0]}
+            # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
+            forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
             if forms and (token in STOPWORDS or token in common_words()):
                 # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
                 forms = {form for form in forms if _inflected(token, form)}
