@@ -30,16 +30,16 @@ GRAMMAR = r"""
      | FIELD -> field
      | WORD -> term
      | "(" or_ ")"
-_OR.3: "OR"
-_AND.3: "AND"
-_NOT.3: "NOT"
+_OR.3: /OR(?![^\s()"])/
+_AND.3: /AND(?![^\s()"])/
+_NOT.3: /NOT(?![^\s()"])/
 NEAR.3: /NEAR\/[0-9]+f?(?![^\s()"])/
 FIELD.2: /[a-z_]+:(<=|>=|<|>)?[^\s()"]+/
 PHRASE: /"[^"]*"/
 WORD: /[^\s()"]+/
 %ignore /\s+/
 """
-_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+_PARSER = Lark(GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
 _READABLE = {"WORD": "a term", "PHRASE": 'an "exact phrase"', "FIELD": "a field filter (lang:fr)", "LPAR": "(", "RPAR": ")",
              "_OR": "OR", "_AND": "AND", "_NOT": "NOT", "NEAR": "NEAR/n", "$END": "the end of the query"}
 FIELDS: dict[str, tuple[str, ...]] = {  # field → the comparisons it takes
