@@ -183,7 +183,8 @@ def test_triage_explains_a_text(workspace, cli):
     press = json.loads(cli("triage", "Acme: the bad buzz turns into a boycott", "--platform", "press", "--json").stdout)
     assert {v["playbook"]: v["severity"] for v in press["verdicts"]} == {"bad_buzz": "SEV1"}  # no cause: not an activist attack
     lost = cli("triage", "Acme funds deforestation, boycott them, shame on you").stdout
-    assert "    fund ← «funds» at 5-10: same stem (fund)" in lost
+    assert "    boycott* ← «boycott» at 26-33: wildcard" in lost
+    assert "    compte ← «comptes» at 4-11: same stem (compt)" in cli("triage", "Les comptes de la marque sont piratés").stdout
     assert ("bad_buzz: clause “\"shame on you\"” (en) scored 100.0 on «shame on you» at 40-52\n  lost to activist_attack: its clause "
             "meets 1 term(s), activist_attack's 2") in lost
     excluded = cli("triage", "life hack: you got hacked lol").stdout
