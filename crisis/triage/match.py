@@ -21,11 +21,10 @@ from rapidfuzz import fuzz
 
 from crisis.errors import ContentError
 from crisis.playbook.model import Detection
-from crisis.triage.fold import fold, fold_with_offsets, original_span
+from crisis.triage.fold import fold, piece_spans
 from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
-from crisis.triage.query import (Node, Phrase, QueryError, Term, atoms, clauses, compile_query, in_language, parse_query, place,
-                                 positive_atoms,
-                                 triggers)
+from crisis.triage.compile import compile_query, triggers
+from crisis.triage.query import Node, Phrase, QueryError, Term, atoms, clauses, in_language, parse_query, place, positive_atoms
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
@@ -346,7 +345,7 @@ class Matcher:
             chunk = piece.group()
             found = self._offsets.get(chunk)
             if found is None:
-                found = _piece_spans(chunk)
+                found = piece_spans(chunk)
                 if len(chunk) < 40:
                     _remember(self._offsets, chunk, found)
             if found:
@@ -425,19 +424,6 @@ def _fields(fields: Mapping[str, Any] | Any | None) -> Mapping[str, Any] | None:
     if fields is None or isinstance(fields, Mapping):
         return fields
     return {name: getattr(fields, name, None) for name in ("platform", "lang", "rating", "own_account", "author_followers")}
-
-
-def _piece_spans(chunk: str) -> tuple[tuple[str, int, int], ...]:
-    """Each folded word of a whitespace-free piece and where it comes from in it; the whole piece when folding cannot say."""
-    folded, origin = fold_with_offsets(chunk)
-    spans, position = [], 0
-    for word in folded.split(" ") if folded else ():
-        start, end = original_span(origin, chunk, position, position + len(word))
-        if word not in fold(chunk[start:end]).split():
-            start, end = 0, len(chunk)
-        spans.append((word, start, end))
-        position += len(word) + 1
-    return tuple(spans)
 
 
 def _inflected(word: str, key: str) -> bool:
