@@ -321,7 +321,8 @@ class Matcher:
                 best[clause.playbook_id] = (rank, clause, hits)
         if not best:
             return []
-        words = self._words(text)
+        named = [hits for _, _, hits in best.values()] + [hits for _, hits in vetoes.values()]
+        words = self._words(text, max(last for hits in named for _, _, last in hits))
         verdicts, winner = [], None
         for rank, clause, hits in sorted(best.values(), key=lambda f: (-f[0][0], -f[0][1], f[1].playbook_id)):
             veto = vetoes.get(clause.playbook_id)
@@ -338,10 +339,13 @@ class Matcher:
         """The match of the playbook `text` would open, if any (exclusions and the specificity rule applied)."""
         return [v.match for v in self.classify(text, fields=fields) if v.matched]
 
-    def _words(self, text: str) -> _Words:
-        """The folded words of `text` with their spans in `text`, found from the pieces' offsets (cached per piece)."""
+    def _words(self, text: str, last: int) -> _Words:
+        """The folded words of `text` up to position `last` (at least) with their spans in `text`, from the pieces' offsets
+        (cached per piece)."""
         pieces, firsts, count = [], [], 0
         for piece in _PIECE.finditer(text):
+            if count > last:
+                break
             chunk = piece.group()
             found = self._offsets.get(chunk)
             if found is None:
