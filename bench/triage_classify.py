@@ -98,7 +98,9 @@ def incident_posts(size: int, rng: random.Random) -> list[tuple[str, str]]:
         playbook = kinds[len(posts) % len(kinds)]
         who, what, did, add = rng.choice(PARTS[playbook])
         brand = rng.choice(BRANDS)
-        text = " ".join(p for p in (rng.choice(who), rng.choice(what), rng.choice(did)) if p) + rng.choice(add)
+        tail = rng.choice(add)
+        text = " ".join(p for p in (rng.choice(who), rng.choice(what), rng.choice(did)) if p) + (
+            tail if tail[:1] in ("", ",", ".", "!", "?", " ") else " " + tail)
         text = garble(text.replace("{b}", brand), rng) + f" #{rng.randrange(10_000)}" * (rng.random() < 0.3)
         posts.setdefault(text, playbook)
     return list(posts.items())

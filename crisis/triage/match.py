@@ -171,6 +171,7 @@ class Matcher:
                 for stem_lang, stem in zip(LANGUAGES, stems(form)):
                     if lang in ("", stem_lang):
                         self._stem.setdefault((stem_lang, stem), []).append(number)
+        self._stem_starts = frozenset(stem[:3] for _, stem in self._stem)
         self._prefix_lengths = sorted({len(p) for p in self._prefix})
         self._near: dict[str, set[str]] = {}  # deletion variant → term forms it may come from
         for form in self._exact:
@@ -244,7 +245,8 @@ class Matcher:
             hits[number] = (100.0, EXACT)
         for number in self._exact.get(SHORTHANDS.get(token, ""), ()):
             hits.setdefault(number, (100.0, EXACT))
-        if token.isalpha() and len(token) >= 4:
+        # stemming is the dearest lookup: only for a word that starts like a term's stem (endings are all it changes)
+        if token.isalpha() and len(token) >= 4 and token[:3] in self._stem_starts:
             for stem in zip(LANGUAGES, stems(token)):
                 for number in self._stem.get(stem, ()):
                     hits.setdefault(number, (100.0, STEM))
