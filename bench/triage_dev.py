@@ -7,7 +7,7 @@ ingested alone into a fresh SQLite database as a mention of the brand "Lumen", t
 `ingest_batch` with the shipped playbooks: the incident it opens, if any, is compared with the one
 expected. Goal: at least 90% of the incident posts open the right playbook, no ordinary post opens
 anything. Reference, same run, same engine: the shipped playbooks' detection as it was before queries
-(their `phrases:` lists on the git branch `main`, read with `git show`). The set is read at run time,
+(their `phrases:` lists at commit BEFORE, read with `git show`). The set is read at run time,
 never copied; it is a development set: the queries are written for how people talk, not for its lines.
 """
 
@@ -35,6 +35,7 @@ from crisis.triage.service import Tally, ingest_batch
 DATASETS = next((p / "shared" / "datasets" for p in Path(__file__).resolve().parents if (p / "shared" / "datasets").is_dir()),
                 Path("../shared/datasets"))
 AT = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+BEFORE = "626d3773e157e574970682973c0522e636852066"  # the last commit whose shipped playbooks detect with `phrases:` only
 
 
 def opened(text: str, lang: str, playbooks: dict[str, Playbook], matcher: Matcher, folder: Path, n: int) -> str | None:
@@ -51,22 +52,22 @@ def opened(text: str, lang: str, playbooks: dict[str, Playbook], matcher: Matche
 
 
 def before_queries() -> dict[str, Playbook] | None:
-    """The shipped playbooks as on `main` before queries (None when git cannot say)."""
+    """The shipped playbooks as they were before queries, at commit BEFORE (None when git cannot say)."""
     root = Path(__file__).resolve().parents[1]
     try:
-        names = subprocess.run(["git", "ls-tree", "--name-only", "main", "playbooks/"], cwd=root, capture_output=True, text=True,
+        names = subprocess.run(["git", "ls-tree", "--name-only", BEFORE, "playbooks/"], cwd=root, capture_output=True, text=True,
                                check=True).stdout.split()
         found = {}
         for name in names:
-            text = subprocess.run(["git", "show", f"main:{name}"], cwd=root, capture_output=True, text=True, check=True).stdout
-            playbook = parse_playbook(text, f"main:{name}")
+            text = subprocess.run(["git", "show", f"{BEFORE}:{name}"], cwd=root, capture_output=True, text=True, check=True).stdout
+            playbook = parse_playbook(text, f"{BEFORE[:7]}:{name}")
             found[playbook.id] = playbook
         return found
     except (OSError, subprocess.CalledProcessError):
         return None
 
 
-def score(playbooks: dict[str, Playbook], posts: list[dict], show: bool) -> tuple[int, int, int, int, list[str]]:
+def score(playbooks: dict[str, Playbook], posts: list[dict]) -> tuple[int, int, int, int, list[str]]:
     matcher = Matcher({k: pb.detect for k, pb in playbooks.items() if pb.detect.active})
     folder = Path(tempfile.mkdtemp(prefix="crisis-dev-"))
     right = wrong_quiet = 0
@@ -92,9 +93,9 @@ def main() -> None:
     playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(shipped_content() / "playbooks"))}
     rows = [("queries (this tree)", playbooks)]
     if (old := before_queries()) is not None:
-        rows.append(("phrases (main, before)", old))
+        rows.append(("phrases (before queries)", old))
     for name, pbs in rows:
-        right, incidents, loud, ordinary, misses = score(pbs, posts, args.show)
+        right, incidents, loud, ordinary, misses = score(pbs, posts)
         print(f"{name:<24} right playbook {right:>2} of {incidents} ({right / incidents:.0%}, goal ≥ 90%); "
               f"ordinary posts opening an incident {loud} of {ordinary} (goal 0)")
         if args.show or name.startswith("queries"):

@@ -7,7 +7,7 @@ The posts are ../shared/datasets/hack_mention_candidates_unlabeled/ (read at run
 rule they follow, are in bench/labels/hack_mention_labels.csv (ids and labels only). Printed: how many
 posts the shipped hijacked_account detection matches, the share of them that are hijackings (precision)
 and the share of the hijackings it finds (recall), beside two references from the same run: the keyword
-regex itself (every post of the pool) and the detection as it was before queries (the `phrases:` of `main`).
+regex itself (every post of the pool) and the detection as it was before queries (the `phrases:` at triage_dev.BEFORE).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def main() -> None:
     figures("queries (this tree)", [bool(matcher.matching(t)) for t, _ in posts], truth)
     if (old := before_queries()) is not None:
         before = Matcher({"hijacked_account": old["hijacked_account"].detect})
-        figures("phrases (main, before)", [bool(before.matching(t)) for t, _ in posts], truth)
+        figures("phrases (before queries)", [bool(before.matching(t)) for t, _ in posts], truth)
     figures("keyword regex (the whole pool)", [True] * len(posts), truth)
 
 
