@@ -204,3 +204,14 @@ def test_spans_stay_exact_on_arbitrary_unicode(before, said, after):
             assert text[hit.span[0]:hit.span[1]] == hit.words and fold(hit.words)
             assert match.span[0] <= hit.span[0] <= hit.span[1] <= match.span[1]
     assert m.classify(text), text  # the said words are always found, whatever the Unicode around them
+
+
+def test_crisis_triage_refuses_a_broken_query_with_its_place_and_exit_5(workspace, cli):
+    """End to end: a workspace playbook whose query does not parse stops `crisis triage` with file:line:column, stdout clean."""
+    path = workspace / "playbooks" / "rumour.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.strip().startswith("rumour OR rumor"))
+    path.write_text(text.replace("rumour OR rumor", "rumour OR OR rumor", 1), encoding="utf-8")
+    refused = cli("triage", "a hoax about Acme", code=5)
+    assert refused.stderr.startswith(f"Error: {path}:{line}:17: detect.query.en: unexpected 'OR': expected")
+    assert 'Hint: see "Detection queries" in docs/playbooks.md' in refused.stderr
