@@ -419,6 +419,9 @@ def _specificity(hits: list) -> int:
 
 
 def _score(hits: list, scores, matcher: Matcher) -> float:
+    """The clause's score: its worst word (100 unless a typo was tolerated)."""
+    if not scores:
+        return 100.0
     worst = 100.0
     for atom, first, last in hits:
         for i, unit in enumerate(matcher.unit_of(atom)):
