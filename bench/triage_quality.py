@@ -38,7 +38,9 @@ from crisis.triage.readers import Mention
 from crisis.triage.service import Tally, ingest_batch
 from crisis.triage.spikes import SpikeRule, scan
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# ../shared/datasets beside the repository (or beside the folder of worktrees)
+DATASETS = next((p / "shared" / "datasets" for p in Path(__file__).resolve().parents if (p / "shared" / "datasets").is_dir()),
+                Path("../shared/datasets"))
 START = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
 

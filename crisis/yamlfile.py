@@ -85,8 +85,9 @@ _TAGS = {"str": "a text", "int": "a whole number", "bool": "true or false", "flo
 class Source:
     """The file being read, to place every error at its line and column."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.lines = text.splitlines()  # for errors that point inside a multi-line value (a detection query)
 
     def error(self, node: yaml.Node, where: str, problem: str) -> ContentError:
         mark = node.start_mark

@@ -34,7 +34,7 @@ CHECK_ERRORS = {
     "late_fact": "late_fact.yaml:19: error: step reply branches on fact platform, which no earlier step or triage requires",
     "impossible_rule": "impossible_rule.yaml:12: error: severity rule → SEV2 can never fire",
     "impossible_branch": "impossible_branch.yaml:19: error: step reply can never apply: its `when` asks for a value its fact cannot take",
-    "self_excluding": "self_excluding.yaml:10: error: detect: the exclusion 'est-ce une arnaque' matches the phrase \"c'est une arnaque\" (fr) itself",
+    "self_excluding": "self_excluding.yaml:10: error: detect: the exclusion 'est une arnaque' matches the phrase \"c'est une arnaque\" (fr) itself",
 }
 
 

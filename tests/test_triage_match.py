@@ -46,20 +46,22 @@ def test_the_offsets_point_back_into_the_original_text(text):
     assert len(origin) == len(folded) and all(0 <= i < len(text) for i in origin)
 
 
-@pytest.mark.parametrize("text,playbook,phrase", [
-    ("Votre compte a été haké !!", "hijacked_account", "votre compte a été hacké"),
-    ("your acount was hackd, dont click", "hijacked_account", "your account was hacked"),
-    ("Faux aviss partout sur ce site", "defamatory_review", "faux avis"),
-    ("SCANDAAAALE cette pub", "bad_buzz", "scandale"),
-    ("B0YC0TT them until they stop", "bad_buzz", "boycott"),
-    ("who aproved this?? disgraceful", "bad_buzz", "disgraceful"),
-    ("worst hotle ever", "defamatory_review", "worst hotel ever"),
-    ("c'est une arnaqe", "defamatory_review", "c'est une arnaque"),
+@pytest.mark.parametrize("text,playbook,word,how", [
+    ("Votre compte a été haké !!", "hijacked_account", "haké", "typo"),
+    ("your acount was hackd, dont click", "hijacked_account", "hackd", "typo"),
+    ("Faux aviss partout sur ce site", "defamatory_review", "Faux aviss", "typo"),
+    ("SCANDAAAALE cette pub", "bad_buzz", "SCANDAAAALE", "stem"),
+    ("B0YC0TT them until they stop", "bad_buzz", "B0YC0TT", "stem"),
+    ("who aproved this?? disgraceful", "bad_buzz", "disgraceful", "exact"),
+    ("the ownr is a thief", "defamatory_review", "ownr", "typo"),
+    ("c'est une arnaqe", "defamatory_review", "c'est une arnaqe", "typo"),
 ])
-def test_typos_in_both_languages_match_with_phrase_score_and_span(text, playbook, phrase):
-    """A mention with typos matches its playbook; the match names the phrase and the span of the original text."""
+def test_typos_in_both_languages_match_with_clause_score_and_span(text, playbook, word, how):
+    """A mention with typos matches its playbook; the match names the clause, each term's words and their exact span."""
     verdict = next(v for v in MATCHER.classify(text) if v.playbook_id == playbook)
-    assert verdict.matched and verdict.match.phrase == phrase and verdict.match.score >= 88
+    assert verdict.matched and verdict.match.score >= 75
+    hit = next(h for h in verdict.match.hits if h.words == word)
+    assert hit.how == how and text[hit.span[0]:hit.span[1]] == word
     start, end = verdict.match.span
     assert text[start:end] == verdict.match.excerpt and fold(verdict.match.excerpt)
 
@@ -99,24 +101,36 @@ def _typo(word: str, kind: int, at: int) -> str:
     return word[:at] + word[at + 1:at + 2] + word[at:at + 1] + word[at + 2:] if at + 1 < len(word) else word
 
 
-PHRASES = [p for p in MATCHER.phrases if not p.exclude]
+PHRASE_DETECT = {  # the phrases of the playbooks before queries: `phrases:` keeps working as the simple form of a query
+    "defamatory_review": Detection({"fr": ("faux avis", "avis mensonger", "des escrocs", "des voleurs", "à fuir absolument"),
+                                    "en": ("fake review", "it's a scam", "avoid at all costs", "never again")}, {}, 88),
+    "hijacked_account": Detection({"fr": ("compte piraté", "vous avez été piratés", "message bizarre de votre compte"),
+                                   "en": ("account hacked", "your account was hacked", "weird message from your account")}, {}, 88),
+    "data_leak": Detection({"fr": ("fuite de données", "données volées"), "en": ("data breach", "stolen credentials")}, {}, 88),
+}
+PHRASE_MATCHER = Matcher(PHRASE_DETECT)
+PHRASES = [(c.playbook_id, c.source, fold(c.source), c.min_score) for c in PHRASE_MATCHER.clauses]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(PHRASES), st.integers(0, 3), st.integers(0, 40), st.sampled_from(["", "omg ", "vraiment ", "@brand "]),
        st.sampled_from(["", " !!", " today", " ce matin"]))
 def test_the_index_finds_every_typo_that_full_scoring_would(phrase, kind, at, before, after):
-    """Whenever full scoring of the typo'd phrase reaches the playbook's bar, the index finds the playbook too."""
-    words = phrase.folded.split()
+    """Whenever full scoring of the typo'd phrase reaches the playbook's bar, the index finds the playbook too, unless
+    the typo changed the first letter of the word (people slip inside a word: "vista" is not a typo of "insta")."""
+    playbook_id, _, folded, min_score = phrase
+    words = folded.split()
     longest = max(range(len(words)), key=lambda i: len(words[i]))
+    if kind in (1, 2, 3) and at % len(words[longest]) == 0:
+        return
     words[longest] = _typo(words[longest], kind, at)
     typo = " ".join(w for w in words if w)
-    if not typo or fuzz.ratio(phrase.folded, typo) < phrase.min_score:
+    if not typo or fuzz.ratio(folded, typo) < min_score or len(typo.split()) != len(folded.split()):
         return
-    if words[longest] in common_words() and words[longest] not in phrase.tokens:
+    if words[longest] in common_words() and words[longest] not in folded.split():
         return  # "ever again" is a different sentence, not a typo of "never again": see the next test
-    found = {v.playbook_id for v in MATCHER.classify(before + typo + after)}
-    assert phrase.playbook_id in found
+    found = {v.playbook_id for v in PHRASE_MATCHER.classify(before + typo + after)}
+    assert playbook_id in found
 
 
 @pytest.mark.parametrize("text", [
@@ -135,13 +149,13 @@ def test_an_ordinary_sentence_one_letter_away_from_a_phrase_is_not_a_typo(text):
 def test_a_plural_or_feminine_form_is_the_same_word():
     """The ordinary-word rule spares inflections: "débile mentale" is "débile mental", "reviews" is "review"."""
     assert {m.phrase for m in MATCHER.matching("toi tu es un débile mentale")} == {"débile mental"}
-    assert {m.phrase for m in MATCHER.matching("so many fake reviews on this page")} == {"fake review"}
+    assert {m.phrase for m in PHRASE_MATCHER.matching("so many fake reviews on this page")} == {"fake review"}
 
 
 def test_a_misspelling_that_is_no_word_still_matches():
     """The rule spares real typos: "vooleurs" and "valeurz" are nobody's words."""
-    assert {m.phrase for m in MATCHER.matching("des vooleurs, ces gens")} == {"des voleurs"}
-    assert {m.phrase for m in MATCHER.matching("à fuiiir absolumant")} == {"à fuir absolument"}
+    assert {m.phrase for m in PHRASE_MATCHER.matching("des vooleurs, ces gens")} == {"des voleurs"}
+    assert {m.phrase for m in PHRASE_MATCHER.matching("à fuiiir absolumant")} == {"à fuir absolument"}
 
 
 @given(st.text(max_size=200))

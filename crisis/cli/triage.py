@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
 def _matcher(playbooks: dict[str, Any]):
     from crisis.triage.match import Matcher
 
-    return Matcher({pb_id: pb.detect for pb_id, pb in playbooks.items() if pb.detect.phrases})
+    return Matcher({pb_id: pb.detect for pb_id, pb in playbooks.items() if pb.detect.active})
 
 
 def ingest(
@@ -206,10 +206,12 @@ def triage(
     followers: Annotated[int | None, typer.Option("--followers", min=0, help="The author's followers.")] = None,
     as_json: Json = False,
 ) -> None:
-    """Explain which playbooks a text matches, why (phrase, score, span), and the severity that would follow.
+    """Explain which playbooks a text matches, why (clause, terms, span, stem or typo), and the severity that would follow.
 
     Text is folded first (case, accents, letters held for emphasis, light leetspeak), so typos and
-    "scandaaaale" still match; a playbook's exclusions ("life hack") cancel its match. Nothing is written.
+    "scandaaaale" still match; terms also meet their inflections (French and English stems). A
+    playbook's exclusions ("life hack") cancel its match; when several match, the one whose clause meets
+    the most terms opens the incident and the others say they lost to it. Nothing is written.
 
     Example: crisis triage "Votre compte Instagram a été piraté ??" --platform instagram
     """
@@ -221,7 +223,7 @@ def triage(
     playbooks, broken = context.runtime().usable_playbooks
     for exc in broken:
         typer.echo(f"Error: {exc.message}\n  this playbook is left out until it is fixed", err=True)
-    verdicts = _matcher(playbooks).classify(text)
+    verdicts = _matcher(playbooks).classify(text, fields={"platform": platform, "author_followers": followers})
     signals: dict[str, Any] = {"mentions_per_hour": 1, "platforms": 1}
     if followers is not None:
         signals["author_followers"] = followers
@@ -242,11 +244,22 @@ def triage(
     if not rows:
         typer.echo("no playbook matches: this would not open an incident")
         return
+    specificity = {row["playbook"]: row["specificity"] for row in rows}
     for row in rows:
         match = row["match"]
-        found = f"{row['playbook']}: “{match['phrase']}” ({match['lang']}) scored {match['score']} on «{match['excerpt']}» at {match['span'][0]}-{match['span'][1]}"
+        clause = match["phrase"] if len(match["phrase"]) <= 100 else match["phrase"][:99] + "…"
+        found = (f"{row['playbook']}: clause “{clause}” ({match['lang']}) scored {match['score']} on «{match['excerpt']}» "
+                 f"at {match['span'][0]}-{match['span'][1]}")
         if row["excluded_by"]:
-            typer.echo(f"{found}\n  excluded by “{row['excluded_by']['phrase']}” (score {row['excluded_by']['score']} on «{row['excluded_by']['excerpt']}»): no incident")
+            found += (f"\n  excluded by “{row['excluded_by']['phrase']}” (score {row['excluded_by']['score']} on "
+                      f"«{row['excluded_by']['excerpt']}»): no incident")
+        elif row["lost_to"]:
+            found += (f"\n  lost to {row['lost_to']}: its clause meets {row['specificity']} term(s), {row['lost_to']}'s "
+                      f"{specificity[row['lost_to']]} (the playbook whose clause meets the most terms opens the incident)")
         else:
-            typer.echo(f"{found}\n  would open at {row['severity']} ({row['severity_why']})")
-
+            found += f"\n  would open at {row['severity']} ({row['severity_why']}); {row['specificity']} term(s) met"
+        typer.echo(found)
+        for term in match["terms"]:
+            how = {"stem": f"same stem ({term.get('stem', '')})", "typo": f"typo tolerated (score {term['score']})",
+                   "wildcard": "wildcard", "exact": "exact"}[term["how"]]
+            typer.echo(f"    {term['term']} ← «{term['words']}» at {term['span'][0]}-{term['span'][1]}: {how}")

@@ -19,7 +19,8 @@ def check_playbook(playbook: Playbook, templates_dir: Path) -> list[Finding]:
     are read (syntax, variables, each rendered with the samples) only when every one the steps name exists."""
     missing = _templates(playbook, templates_dir)
     replies = [] if missing else check_replies(playbook, templates_dir)
-    return [*_reachability(playbook), *_facts_in_time(playbook), *missing, *_rules(playbook), *_detection(playbook), *replies]
+    return [*_reachability(playbook), *_facts_in_time(playbook), *missing, *_rules(playbook), *_detection(playbook), *_queries(playbook),
+            *replies]
 
 
 def _possible(playbook: Playbook, condition: Condition) -> bool:
@@ -96,6 +97,15 @@ def _rules(playbook: Playbook) -> list[Finding]:
                 findings.append(Finding(playbook.path, step.line, f"checklist item {item.id} appears in steps {seen[item.id]} and {step.id}", "warning"))
             seen.setdefault(item.id, step.id)
     return findings
+
+
+def _queries(playbook: Playbook) -> list[Finding]:
+    """The detection queries' own findings (triage/query.py): never matching, cancelled by a NOT, far costlier."""
+    from crisis.triage.match import STOPWORDS
+    from crisis.triage.query import lint_queries
+
+    found = lint_queries(playbook.detect.queries, common=lambda word: len(word) < 3 or word in STOPWORDS)
+    return [Finding(playbook.path, f.line, f.message, f.level) for f in found]
 
 
 def _detection(playbook: Playbook) -> list[Finding]:

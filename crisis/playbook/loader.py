@@ -15,6 +15,7 @@ import yaml
 from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import (
+    QueryText,
     FACT_TYPES,
     OPERATORS,
     PERMISSION_ACTIONS,
@@ -180,7 +181,7 @@ def _unique(src: _Source, pairs: list[tuple[str, yaml.Node]], where: str) -> Non
 
 def parse_playbook(text: str, path: str) -> Playbook:
     """Build a playbook from YAML text; `path` is only used in messages. Raises ContentError."""
-    src = _Source(path)
+    src = _Source(path, text)
     root = compose_yaml(text, path)
     if root is None:
         raise ContentError(f"{path}: the file is empty; a playbook needs at least id, title, steps")
@@ -270,15 +271,28 @@ def _permissions(src: _Source, node: yaml.Node) -> dict[str, Permission]:
 
 
 def _detection(src: _Source, node: yaml.Node) -> Detection:
-    m = _mapping(src, node, "detect", required=("phrases",), optional=("exclude", "min_score"))
+    m = _mapping(src, node, "detect", optional=("query", "phrases", "exclude", "min_score"))
+    if "query" not in m and "phrases" not in m:
+        raise src.error(node, "detect", "expected a query (a listening query per language) or phrases")
 
     def per_language(key: str) -> dict[str, tuple[str, ...]]:
         lm = _mapping(src, m[key], f"detect.{key}", optional=LANGUAGES)
         return {lang: tuple(_text(src, p, f"detect.{key}.{lang}[{i}]") for i, p in enumerate(_list(src, v, f"detect.{key}.{lang}")))
                 for lang, v in lm.items()}
 
-    return Detection(per_language("phrases"), per_language("exclude") if "exclude" in m else {},
-                     _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88, node.start_mark.line + 1)
+    queries = {}
+    if "query" in m:
+        for lang, q in _mapping(src, m["query"], "detect.query", optional=LANGUAGES).items():
+            block = isinstance(q, yaml.ScalarNode) and q.style in ("|", ">")
+            quoted = isinstance(q, yaml.ScalarNode) and q.style in ("'", '"')
+            column = q.start_mark.column + 1 + quoted
+            if block:  # the query's lines start below the `|`, at the block's indentation
+                below = src.lines[q.start_mark.line + 1:q.start_mark.line + 2] or [""]
+                column = len(below[0]) - len(below[0].lstrip(" ")) + 1
+            queries[lang] = QueryText(_text(src, q, f"detect.query.{lang}"), q.start_mark.line + 1, column, block)
+    return Detection(per_language("phrases") if "phrases" in m else {}, per_language("exclude") if "exclude" in m else {},
+                     _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88, node.start_mark.line + 1,
+                     queries, src.path)
 
 
 def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> Limitation:

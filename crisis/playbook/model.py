@@ -135,13 +135,33 @@ class Step:
 
 
 @dataclass(frozen=True)
+class QueryText:
+    """A listening query as written in the playbook (parsed by triage, not here), and where it starts in the file.
+
+    `block`: a `|` or `>` block, whose query line n sits on file line `line + n`; else the query starts at `line:column`.
+    """
+
+    text: str
+    line: int
+    column: int
+    block: bool = False
+
+
+@dataclass(frozen=True)
 class Detection:
-    """The phrases that recognise a playbook's incidents in a mention stream, and those that rule one out."""
+    """What recognises a playbook's incidents in a mention stream: listening queries per language, plain phrases
+    (a simple form of a query), and the phrases that rule one out."""
 
     phrases: Mapping[str, tuple[str, ...]]
     exclude: Mapping[str, tuple[str, ...]]
     min_score: int
     line: int = 0
+    queries: Mapping[str, QueryText] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.phrases or self.queries)
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,17 @@ def original_span(origin: list[int], text: str, start: int, end: int) -> tuple[i
     while last + 1 < len(text) and (text[last + 1].isalnum() or unicodedata.combining(text[last + 1])):
         last += 1  # finish the word: a held letter or a trailing accent belongs to it
     return first, last + 1
+
+
+def piece_spans(piece: str) -> tuple[tuple[str, int, int], ...]:
+    """Each folded word of a whitespace-free piece of text and where it comes from in it: (word, start, end);
+    the whole piece when folding cannot say (`fold` of the span always holds the word)."""
+    folded, origin = fold_with_offsets(piece)
+    spans, position = [], 0
+    for word in folded.split(" ") if folded else ():
+        start, end = original_span(origin, piece, position, position + len(word))
+        if word not in fold(piece[start:end]).split():
+            start, end = 0, len(piece)
+        spans.append((word, start, end))
+        position += len(word) + 1
+    return tuple(spans)

@@ -9,13 +9,15 @@ subtitles), kept above a frequency floor so that rare words, where real typos la
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from spellchecker import SpellChecker
 
 from crisis.triage.fold import fold
 
 LANGUAGES = ("fr", "en")
+# Texting shorthands that stand for a whole word of a phrase ("i know where u live")
+SHORTHANDS = {"u": "you", "ur": "your", "r": "are", "ppl": "people", "pls": "please", "plz": "please", "bcp": "beaucoup", "ds": "dans"}
 COMMON = 1e-6  # share of the running words: about the 18,000 most frequent French and 14,500 English words
 
 
@@ -28,3 +30,25 @@ def common_words() -> frozenset[str]:
         floor = frequency.total_words * COMMON
         words.update(fold(word) for word, count in frequency.dictionary.items() if count >= floor)
     return frozenset(word for word in words if word and " " not in word)
+
+
+@cache
+def _stemmers():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
+def stems(word: str) -> tuple[str, str]:
+    """The French and English Snowball stems of a folded word: "pirate", "piratee", "pirates" and "pirater" give "pirat".
+
+    Folded text has lost its accents, so the French stemmer sees "piratee" and stops at "pirate": it is
+    run a second time, which takes the feminine and plural endings folding left behind. Words under 4
+    letters are their own stem ("vol" is a flight as often as a theft).
+    """
+    if len(word) < 4 or not word.isalpha():
+        return word, word
+    french, english = _stemmers()
+    once = french.stemWord(word)
+    return french.stemWord(once) if len(once) >= 4 else once, english.stemWord(word)

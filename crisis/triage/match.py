@@ -1,24 +1,32 @@
-"""Matching folded mentions against every playbook's detection phrases, explainably.
+"""Matching mentions against every playbook's listening queries, explainably and fast.
 
-Scoring every phrase against every text is what a reader would do by hand and what costs most.
-Instead, the phrases' distinctive tokens go into an index of their deletion neighbourhoods
-(a typo within one or two edits of a phrase token finds it with a few dictionary lookups), and
-only the phrases a text's tokens point at are scored, with rapidfuzz, on word-aligned windows
-around the tokens that hit. A text's word that is itself a common word is never a typo of a
-different phrase word (see `lexicon`). Every match carries its playbook, phrase, score and span.
+Every term of every query goes into one index: its folded form, its French and English stems, its
+prefix for a wildcard, and the deletion neighbourhood of its form (a typo within one or two edits finds
+it with a few dictionary lookups; a common word of the text is never a typo of another, see `lexicon`).
+A text is cut at whitespace; each piece is folded and looked up once per stream, so a text costs a few
+dictionary lookups, and only the queries whose terms it met are evaluated. When several playbooks
+match, the most specific wins (the one whose satisfied clause meets the most words of the text); the
+others are kept as lost, to say why. Every match carries its playbook, clause, score and span.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
+
 from rapidfuzz import fuzz
 
+from crisis.errors import ContentError
 from crisis.playbook.model import Detection
-from crisis.triage.fold import fold, fold_with_offsets, original_span
-from crisis.triage.lexicon import common_words
+from crisis.triage.fold import fold, piece_spans
+from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
+from crisis.triage.compile import compile_query, triggers
+from crisis.triage.query import Node, Phrase, QueryError, Term, atoms, clauses, in_language, parse_query, place, positive_atoms
 
-# Words too common to point at a phrase by themselves; a phrase is still scored on all its words.
+# Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
 a an and are as at be been by c d de des du en est et from has have is it l la le les leur leurs ma mes mon
 my n ne no not of on or our ours pas qu que qui s sa se ses son sur t the their them they this to tu un une
@@ -26,25 +34,29 @@ us vos votre vous was we were what who you your ce ca cet cette ils elle elles i
 """.split())
 _CACHE_LIMIT = 200_000
 INFLECTIONS = frozenset({"s", "e", "es"})  # French and English plural and feminine endings
-_NUMBER: tuple[int, tuple[tuple[int, int, str], ...]] = (1, ())
+_PIECE = re.compile(r"\S+")
+EXACT, STEM, WILDCARD, TYPO = "exact", "stem", "wildcard", "typo"
 
 
 @dataclass(frozen=True)
-class Phrase:
-    """A detection phrase of a playbook (or an exclusion), as written and as folded."""
+class TermHit:
+    """One term of the clause and the words of the text it met: how (exact, stem, wildcard, typo), the stem, the score."""
 
-    playbook_id: str
-    lang: str
-    text: str
-    folded: str
-    tokens: tuple[str, ...]
-    min_score: int
-    exclude: bool = False
+    term: str
+    words: str
+    span: tuple[int, int]
+    how: str
+    score: float
+    stem: str = ""
+
+    def as_dict(self) -> dict:
+        return {"term": self.term, "words": self.words, "span": list(self.span), "how": self.how, "score": round(self.score, 1),
+                **({"stem": self.stem} if self.stem else {})}
 
 
 @dataclass(frozen=True)
 class Match:
-    """Why a text matches: which phrase, how closely (0-100), and where in the text."""
+    """Why a text matches: which clause (`phrase`), how closely (0-100), where in the text, and term by term."""
 
     playbook_id: str
     phrase: str
@@ -52,31 +64,43 @@ class Match:
     score: float
     span: tuple[int, int]
     excerpt: str
+    hits: tuple[TermHit, ...] = ()
 
     def as_dict(self) -> dict:
         return {"playbook": self.playbook_id, "phrase": self.phrase, "lang": self.lang, "score": round(self.score, 1),
-                "span": list(self.span), "excerpt": self.excerpt}
+                "span": list(self.span), "excerpt": self.excerpt, "terms": [h.as_dict() for h in self.hits]}
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A playbook's answer for one text: its best match, and the exclusion that cancels it, if any."""
+    """A playbook's answer for one text: its best clause, what cancels it (an exclusion, or a more specific playbook)."""
 
     playbook_id: str
     match: Match
     excluded_by: Match | None = None
+    specificity: int = 0
+    lost_to: str | None = None
 
     @property
     def matched(self) -> bool:
-        return self.excluded_by is None
+        return self.excluded_by is None and self.lost_to is None
 
     def as_dict(self) -> dict:
-        return {"playbook": self.playbook_id, "matched": self.matched, "match": self.match.as_dict(),
-                "excluded_by": self.excluded_by.as_dict() if self.excluded_by else None}
+        return {"playbook": self.playbook_id, "matched": self.matched, "match": self.match.as_dict(), "specificity": self.specificity,
+                "excluded_by": self.excluded_by.as_dict() if self.excluded_by else None, "lost_to": self.lost_to}
+
+
+@dataclass(frozen=True)
+class Clause:
+    playbook_id: str
+    lang: str
+    node: Node
+    source: str
+    min_score: int
 
 
 def _depth(token: str) -> int:
-    """How many edits a token may carry and still point at a phrase: none for short words."""
+    """How many edits a word may carry and still be a typo of a term: none for short words."""
     return 0 if len(token) < 4 else 1 if len(token) < 6 else 2
 
 
@@ -89,128 +113,326 @@ def _deletions(token: str, depth: int) -> set[str]:
     return variants
 
 
+def compile_detection(playbook_id: str, detect: Detection) -> tuple[list[Clause], list[Clause]]:
+    """A playbook's clauses (its queries' top-level alternatives, then its phrases) and its exclusions.
+
+    Raises ContentError at the query's file:line:column when a query does not parse.
+    """
+    found: list[Clause] = []
+    for lang, query in sorted(detect.queries.items()):
+        try:
+            node = in_language(parse_query(query.text), lang)
+        except QueryError as exc:
+            raise place(exc, path=detect.path or playbook_id, where=f"detect.query.{lang}", line=query.line,
+                        column=query.column, block=query.block) from None
+        for clause in clauses(node):
+            if not positive_atoms(clause):
+                raise ContentError(f"{detect.path or playbook_id}:{query.line}:{query.column}: detect.query.{lang}: the clause "
+                                   f"{clause.source!r} names no word to look for", hint="a field or a NOT narrows a search; add terms")
+            found.append(Clause(playbook_id, lang, clause, clause.source, detect.min_score))
+    excluded = []
+    for table, into in ((detect.phrases, found), (detect.exclude, excluded)):
+        for lang, texts in sorted(table.items()):
+            for text in texts:
+                if words := tuple(fold(text).split()):
+                    into.append(Clause(playbook_id, lang, Phrase(words, text), text, detect.min_score))
+    return found, excluded
+
+
 class Matcher:
-    """Every playbook's phrases, indexed once; `classify` answers for one text at a time."""
+    """Every playbook's queries, indexed once; `classify` answers for one text at a time."""
 
     def __init__(self, detections: Mapping[str, Detection]) -> None:
-        self.phrases: list[Phrase] = []
+        self.clauses: list[Clause] = []
+        self.exclusions: list[Clause] = []
         for playbook_id, detect in sorted(detections.items()):
-            for exclude, table in ((False, detect.phrases), (True, detect.exclude)):
-                for lang, texts in sorted(table.items()):
-                    for text in texts:
-                        folded = fold(text)
-                        if folded:
-                            self.phrases.append(Phrase(playbook_id, lang, text, folded, tuple(folded.split()), detect.min_score, exclude))
-        self._by_token: dict[str, set[tuple[int, str]]] = {}  # distinctive word → (phrase number, that word)
-        self._keys: list[dict[str, int]] = []  # each phrase's distinctive words and their lengths
-        self._budget: list[float] = []  # characters of distinctive words a text may lack and still reach the bar
-        for number, phrase in enumerate(self.phrases):
-            keys = {t for t in phrase.tokens if t not in STOPWORDS and len(t) >= 3} or set(phrase.tokens)
-            self._keys.append({key: len(key) for key in keys})
-            # fuzz.ratio = 2·M / (len(a) + len(b)): lacking x characters of the phrase costs about x / len(a);
-            # twice the playbook's slack keeps every text that could still reach its bar
-            self._budget.append(len(phrase.folded) * (100 - phrase.min_score) / 50)
-            for token in keys:
-                self._by_token.setdefault(token, set()).add((number, token))
-        self._near: dict[str, set[str]] = {}  # deletion variant → phrase tokens it may come from
-        for token in self._by_token:
-            for variant in _deletions(token, _depth(token)):
-                self._near.setdefault(variant, set()).add(token)
-        self._tokens: dict[str, tuple[tuple[int, str], ...]] = {}  # folded word → (phrase number, key) it points at
-        self._chunks: dict[str, tuple[int, tuple[tuple[int, int, str], ...]]] = {}  # raw chunk → (words, (word, phrase, key))
-        lengths = [len(t) for t in self._by_token] or [0]
+            found, excluded = compile_detection(playbook_id, detect)
+            self.clauses += found
+            self.exclusions += excluded
+        self._units: dict[tuple[str, str], int] = {}  # (kind, folded form) → unit number; kinds: term, prefix, word
+        self._unit_playbooks: list[set[str]] = []
+        for clause in self.clauses + self.exclusions:
+            for atom in atoms(clause.node):
+                for key in _unit_keys(atom):
+                    number = self._units.setdefault(key, len(self._units))
+                    if number == len(self._unit_playbooks):
+                        self._unit_playbooks.append(set())
+                    self._unit_playbooks[number].add(clause.playbook_id)
+        self._exact: dict[str, list[int]] = {}
+        self._stem: dict[tuple[str, str], list[int]] = {}  # (language, stem) → term units
+        self._prefix: dict[str, int] = {}
+        for (kind, form), number in self._units.items():
+            if kind == "prefix":
+                self._prefix[form] = number
+                continue
+            self._exact.setdefault(form, []).append(number)
+            if kind.startswith("term"):
+                lang = kind.partition(":")[2]
+                for stem_lang, stem in zip(LANGUAGES, stems(form)):
+                    if lang in ("", stem_lang):
+                        self._stem.setdefault((stem_lang, stem), []).append(number)
+        self._stem_starts = frozenset(stem[:3] for _, stem in self._stem)
+        self._prefix_lengths = sorted({len(p) for p in self._prefix})
+        self._near: dict[str, set[str]] = {}  # deletion variant → term forms it may come from
+        for form in self._exact:
+            for variant in _deletions(form, _depth(form)):
+                self._near.setdefault(variant, set()).add(form)
+        lengths = [len(t) for t in self._exact] or [0]
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
+        self._tokens: dict[str, tuple[tuple[int, float, str], ...]] = {}
+        self._chunks: dict[str, tuple[int, tuple[tuple[int, int, float], ...]]] = {}
+        self._offsets: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        self._unit_cache: dict[Term | Phrase, tuple[int, ...]] = {}
+        self._programs: list[tuple[Clause, Callable]] = []  # clauses then exclusions, each compiled against the units
+        self._triggered: dict[int, list[int]] = {}  # unit → the programs it may make hold
+        for clause in self.clauses + self.exclusions:
+            number = len(self._programs)
+            self._programs.append((clause, compile_query(clause.node, lambda atom, c=clause: self._locate(atom, c))))
+            for unit in sorted({self._trigger_unit(atom) for atom in triggers(clause.node, self._trigger_cost) or ()}):
+                self._triggered.setdefault(unit, []).append(number)
+        self._first_exclusion = len(self.clauses)
+
+    def _trigger_unit(self, atom: Term | Phrase) -> int:
+        """The unit that announces a term, or a phrase by its least common word."""
+        if isinstance(atom, Term):
+            return self.unit_of(atom)[0]
+        best = min(range(len(atom.words)), key=lambda i: (_common(atom.words[i]), -len(atom.words[i])))
+        return self.unit_of(atom)[best]
+
+    def _trigger_cost(self, atom: Term | Phrase) -> float:
+        words = (atom.word,) if isinstance(atom, Term) else atom.words
+        return min(50.0 if _common(word) else 1.0 for word in words) * (3 if isinstance(atom, Term) and atom.prefix else 1)
+
+    def _locate(self, atom: Term | Phrase, clause: Clause) -> int | Callable[[_Text], list[int]]:
+        """Where a term (or a phrase's first word) was met in a text; a phrase's words follow each other and reach min_score."""
+        units = self.unit_of(atom)
+        if isinstance(atom, Term):
+            return units[0]
+        rest, bar = tuple(enumerate(units[1:], 1)), clause.min_score
+        sizes = [len(word) for word in atom.words]
+        total, spaces = sum(sizes) + len(sizes) - 1, 100.0 * (len(sizes) - 1)  # the spaces between words always match
+
+        def phrase(text: _Text) -> list[int]:
+            positions, scores = text.positions, text.scores
+            found = []
+            for p in positions.get(units[0], ()):
+                if all(p + i in positions.get(u, ()) for i, u in rest):
+                    # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
+                    weighed = spaces + sum(scores.get((u, p + i), 100.0) * n for i, (u, n) in enumerate(zip(units, sizes)))
+                    if not scores or weighed / total >= bar:
+                        found.append(p)
+            return found
+        phrase.first = units[0]
+        return phrase
 
     @property
     def playbook_ids(self) -> list[str]:
-        return sorted({p.playbook_id for p in self.phrases})
+        return sorted({clause.playbook_id for clause in self.clauses})
 
-    def _phrases_near(self, token: str) -> tuple[tuple[int, str], ...]:
-        found = self._tokens.get(token)
+    def unit_of(self, atom: Term | Phrase) -> tuple[int, ...]:
+        found = self._unit_cache.get(atom)
         if found is None:
-            if token.isdigit() or not self._shortest <= len(token) <= self._longest:
-                return ()  # not cached: numbers and long strings are mostly unique
-            keys: set[str] = set()
-            # one deletion on the text's side against two on the phrase's: an edit, or a missing letter and an edit
-            for variant in _deletions(token, min(1, _depth(token))):
-                keys.update(self._near.get(variant, ()))
-            if keys - {token} and _is_word(token):
-                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
-                keys = {key for key in keys if key == token or _inflected(token, key)}
-            found = tuple(sorted({hit for key in keys for hit in self._by_token[key]}))
-            _remember(self._tokens, token, found)
+            found = self._unit_cache[atom] = tuple(self._units[key] for key in _unit_keys(atom))
         return found
 
-    def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, str], ...]]:
-        """A whitespace-separated piece of a text: how many folded words it makes, and what they point at."""
-        if chunk.isascii() and chunk.isdigit():
-            return _NUMBER  # not cached: numbers are mostly unique and point at nothing
+    def _token(self, token: str) -> tuple[tuple[int, float, str], ...]:
+        """The units a folded word meets: (unit, score, how)."""
+        found = self._tokens.get(token)
+        if found is not None:
+            return found
+        hits: dict[int, tuple[float, str]] = {}
+        for number in self._exact.get(token, ()):
+            hits[number] = (100.0, EXACT)
+        for number in self._exact.get(SHORTHANDS.get(token, ""), ()):
+            hits.setdefault(number, (100.0, EXACT))
+        # stemming is the dearest lookup: only for a word that starts like a term's stem (endings are all it changes)
+        if token.isalpha() and len(token) >= 4 and token[:3] in self._stem_starts:
+            for stem in zip(LANGUAGES, stems(token)):
+                for number in self._stem.get(stem, ()):
+                    hits.setdefault(number, (100.0, STEM))
+        for length in self._prefix_lengths:
+            if len(token) >= length and (number := self._prefix.get(token[:length])) is not None:
+                hits.setdefault(number, (100.0, WILDCARD))
+        if not token.isdigit() and self._shortest <= len(token) <= self._longest:
+            forms: set[str] = set()
+            # one deletion on the text's side against two on the term's: an edit, or a missing letter and an edit
+            for variant in _deletions(token, min(1, _depth(token))):
+                forms.update(self._near.get(variant, ()))
+            forms.discard(token)
+            # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
+            forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
+            if forms and (token in STOPWORDS or token in common_words()):
+                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
+                forms = {form for form in forms if _inflected(token, form)}
+            for form in forms:
+                score = fuzz.ratio(token, form)
+                for number in self._exact[form]:
+                    if number not in hits:
+                        hits[number] = (score, TYPO)
+        found = tuple((number, score, how) for number, (score, how) in hits.items())
+        _remember(self._tokens, token, found)
+        return found
+
+    def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, float], ...]]:
+        """A whitespace-separated piece of a text: how many folded words, and (word, unit, score) for what they meet."""
         words = fold(chunk).split()
-        entry = (len(words), tuple((offset, number, key) for offset, word in enumerate(words) for number, key in self._phrases_near(word)))
-        _remember(self._chunks, chunk, entry)
+        entry = (len(words), tuple((offset, number, score) for offset, word in enumerate(words) for number, score, _ in self._token(word)))
+        if len(chunk) < 40:
+            _remember(self._chunks, chunk, entry)
         return entry
 
-    def candidates(self, text: str) -> dict[int, tuple[list[int], bool]]:
-        """Phrase number → (positions of the folded words that point at it, whether every distinctive word was met),
-        for the phrases worth scoring.
-
-        Folding never joins words across whitespace, so each raw piece of the text is folded and looked
-        up once per stream: in a stream, most pieces have been seen before and cost one dictionary lookup.
-        """
-        hits: dict[int, list[int]] = {}
-        seen: dict[int, set[str]] = {}
+    def met(self, text: str) -> tuple[dict[int, list[int]], dict[tuple[int, int], float]]:
+        """Unit → positions of the folded words that met it, and the scores below 100 (typos) by (unit, position)."""
+        positions: dict[int, list[int]] = {}
+        scores: dict[tuple[int, int], float] = {}
         chunks, position = self._chunks, 0
         for chunk in text.split():
             count, found = chunks.get(chunk) or self._chunk(chunk)
-            for offset, number, key in found:
-                hits.setdefault(number, []).append(position + offset)
-                seen.setdefault(number, set()).add(key)
+            for offset, number, score in found:
+                positions.setdefault(number, []).append(position + offset)
+                if score < 100:
+                    scores[number, position + offset] = score
             position += count
-        if not hits:
-            return {}
-        keys, budget, chosen = self._keys, self._budget, {}
-        for number, positions in hits.items():
-            lacking = sum(length for key, length in keys[number].items() if key not in seen[number])
-            if lacking <= budget[number]:
-                chosen[number] = (positions, lacking == 0)
-        return chosen
+        return positions, scores
 
-    def classify(self, text: str) -> list[Verdict]:
-        """The playbooks whose phrases match `text` (excluded ones included, marked), best first."""
-        hits = self.candidates(text)
-        if not hits:
+    def classify(self, text: str, *, fields: Mapping[str, Any] | Any | None = None) -> list[Verdict]:
+        """The playbooks whose queries match `text` (excluded and outranked ones included, marked), the winner first.
+
+        `fields`: the mention (or a mapping) whose platform, lang, rating, own_account and author_followers
+        the field filters read; without it, a field filter does not hold.
+        """
+        positions, scores = self.met(text)
+        if not positions:
             return []
-        folded = fold(text)
-        words = folded.split(" ")
-        starts, ends = _token_bounds(words)
-        best: dict[tuple[str, bool], tuple[float, Phrase, int, int]] = {}
-        for number, (positions, complete) in hits.items():
-            phrase = self.phrases[number]
-            scored = _best_window(phrase, folded, words, starts, ends, positions, complete)
-            if scored is None:
-                continue
-            key = (phrase.playbook_id, phrase.exclude)
-            # on a tie, the longer phrase: "ransomware attack" says more (and opens at once) than "ransomware"
-            if key not in best or (scored[0], len(phrase.tokens)) > (best[key][0], len(best[key][1].tokens)):
-                best[key] = (scored[0], phrase, scored[1], scored[2])
-        verdicts = []
-        if not any(not exclude for _, exclude in best):
+        programs = sorted({n for unit in positions for n in self._triggered.get(unit, ())})
+        if not programs:
             return []
-        _, origin = fold_with_offsets(text)
-        for (playbook_id, exclude), found in best.items():
-            if exclude:
+        ctx = _Text(positions, scores, _fields(fields))
+        best: dict[str, tuple] = {}
+        vetoes: dict[str, tuple] = {}
+        for number in programs:
+            clause, holds = self._programs[number]
+            hits = holds(ctx)
+            if not hits:
                 continue
-            veto = best.get((playbook_id, True))
-            verdicts.append(Verdict(playbook_id, _explain(found, text, origin), _explain(veto, text, origin) if veto else None))
-        return sorted(verdicts, key=lambda v: (not v.matched, -v.match.score, v.playbook_id))
+            if number >= self._first_exclusion:
+                vetoes.setdefault(clause.playbook_id, (clause, hits))
+                continue
+            rank = (_specificity(hits), _score(hits, scores, self), len(clause.source))
+            if clause.playbook_id not in best or rank > best[clause.playbook_id][0]:
+                best[clause.playbook_id] = (rank, clause, hits)
+        if not best:
+            return []
+        named = [hits for _, _, hits in best.values()] + [hits for _, hits in vetoes.values()]
+        words = self._words(text, max(last for hits in named for _, _, last in hits))
+        verdicts, winner = [], None
+        for rank, clause, hits in sorted(best.values(), key=lambda f: (-f[0][0], -f[0][1], f[1].playbook_id)):
+            veto = vetoes.get(clause.playbook_id)
+            veto_match = self._explain(veto[0], veto[1], _score(veto[1], scores, self), scores, words, text) if veto else None
+            match = self._explain(clause, hits, rank[1], scores, words, text)
+            lost_to = None
+            if veto is None:
+                lost_to = winner.playbook_id if winner else None
+                winner = winner or clause
+            verdicts.append(Verdict(clause.playbook_id, match, veto_match, rank[0], lost_to))
+        return sorted(verdicts, key=lambda v: (not v.matched, v.lost_to is None, -v.specificity, v.playbook_id))
 
-    def matching(self, text: str) -> list[Match]:
-        """The best match of each playbook that matches `text`, exclusions applied."""
-        return [v.match for v in self.classify(text) if v.matched]
+    def matching(self, text: str, *, fields: Mapping[str, Any] | Any | None = None) -> list[Match]:
+        """The match of the playbook `text` would open, if any (exclusions and the specificity rule applied)."""
+        return [v.match for v in self.classify(text, fields=fields) if v.matched]
+
+    def _words(self, text: str, last: int) -> _Words:
+        """The folded words of `text` up to position `last` (at least) with their spans in `text`, from the pieces' offsets
+        (cached per piece)."""
+        pieces, firsts, count = [], [], 0
+        for piece in _PIECE.finditer(text):
+            if count > last:
+                break
+            chunk = piece.group()
+            found = self._offsets.get(chunk)
+            if found is None:
+                found = piece_spans(chunk)
+                if len(chunk) < 40:
+                    _remember(self._offsets, chunk, found)
+            if found:
+                pieces.append((piece.start(), found))
+                firsts.append(count)
+                count += len(found)
+        return _Words(pieces, firsts)
+
+    def _explain(self, clause: Clause, hits: list, score: float, scores, words, text: str) -> Match:
+        details = []
+        for atom, first, last in hits:
+            units = self.unit_of(atom)
+            span = (words.at(first)[1], words.at(last)[2])
+            said = text[span[0]:span[1]]
+            if isinstance(atom, Phrase):
+                worst = min((scores.get((u, first + i), 100.0) for i, u in enumerate(units)), default=100.0)
+                details.append(TermHit(atom.source, said, span, EXACT if worst == 100 else TYPO, worst))
+                continue
+            token = words.at(first)[0]
+            how = next((h for n, _, h in self._token(token) if n in units), EXACT)
+            stem = "/".join(dict.fromkeys(stems(token))) if how == STEM else ""
+            details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
+        start = min((d.span[0] for d in details), default=0)
+        end = max((d.span[1] for d in details), default=0)
+        return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details))
 
 
-def _is_word(token: str) -> bool:
-    return token in STOPWORDS or token in common_words()
+class _Words:
+    """The folded words of one text, by position: (word, start, end in the text), looked up only for the words a match names."""
+
+    __slots__ = ("pieces", "firsts")
+
+    def __init__(self, pieces: list[tuple[int, tuple[tuple[str, int, int], ...]]], firsts: list[int]) -> None:
+        self.pieces, self.firsts = pieces, firsts
+
+    def at(self, position: int) -> tuple[str, int, int]:
+        i = bisect_right(self.firsts, position) - 1
+        start, found = self.pieces[i]
+        word, s, e = found[position - self.firsts[i]]
+        return word, start + s, start + e
+
+
+class _Text(NamedTuple):
+    """One text as the compiled clauses read it: unit → word positions, typo scores, the mention's fields."""
+
+    positions: dict[int, list[int]]
+    scores: dict[tuple[int, int], float]
+    fields: Mapping[str, Any] | None
+
+
+def _common(word: str) -> bool:
+    return word in STOPWORDS or len(word) < 4 or word in common_words()
+
+
+def _unit_keys(atom: Term | Phrase) -> tuple[tuple[str, str], ...]:
+    if isinstance(atom, Term):
+        return (("prefix" if atom.prefix else f"term:{atom.lang}", atom.word),)
+    return tuple(("word", word) for word in atom.words)
+
+
+def _specificity(hits: list) -> int:
+    """How many of the clause's terms and phrases the text meets: the stated rule between two matching playbooks
+    (a cause NEAR a boycott, two terms, is more specific than "shame on you", one phrase)."""
+    return len({atom for atom, _, _ in hits})
+
+
+def _score(hits: list, scores, matcher: Matcher) -> float:
+    """The clause's score: its worst word (100 unless a typo was tolerated)."""
+    if not scores:
+        return 100.0
+    worst = 100.0
+    for atom, first, last in hits:
+        for i, unit in enumerate(matcher.unit_of(atom)):
+            worst = min(worst, scores.get((unit, first + i), 100.0))
+    return worst
+
+
+def _fields(fields: Mapping[str, Any] | Any | None) -> Mapping[str, Any] | None:
+    if fields is None or isinstance(fields, Mapping):
+        return fields
+    return {name: getattr(fields, name, None) for name in ("platform", "lang", "rating", "own_account", "author_followers")}
 
 
 def _inflected(word: str, key: str) -> bool:
@@ -223,39 +445,3 @@ def _remember(cache: dict, key: str, value) -> None:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = value
-
-
-def _token_bounds(words: list[str]) -> tuple[list[int], list[int]]:
-    starts, ends, position = [], [], 0
-    for word in words:
-        starts.append(position)
-        ends.append(position + len(word))
-        position += len(word) + 1
-    return starts, ends
-
-
-def _best_window(phrase: Phrase, folded: str, words: list[str], starts: list[int], ends: list[int], positions: Iterable[int],
-                 complete: bool) -> tuple[float, int, int] | None:
-    """The best score of `phrase` on the word-aligned windows around the hits: (score, start, end).
-
-    When a distinctive word of the phrase was not met, a window must hold a word that could be it
-    misspelt: a word that is neither the phrase's nor an ordinary one ("a suivre absolument" is a
-    different sentence from "à fuir absolument", not a typo of it).
-    """
-    k, count, best = len(phrase.tokens), len(starts), None
-    for position in positions:
-        for size in range(max(1, k - 1), k + 2):
-            for first in range(max(0, position - size + 1), min(position, count - size) + 1):
-                if not complete and all(w in phrase.tokens or _is_word(w) for w in words[first:first + size]):
-                    continue
-                start, end = starts[first], ends[first + size - 1]
-                score = fuzz.ratio(phrase.folded, folded[start:end], score_cutoff=phrase.min_score)
-                if score and (best is None or score > best[0]):
-                    best = (score, start, end)
-    return best
-
-
-def _explain(found: tuple[float, Phrase, int, int], text: str, origin: list[int]) -> Match:
-    score, phrase, start, end = found
-    span = original_span(origin, text, start, end)
-    return Match(phrase.playbook_id, phrase.text, phrase.lang, score, span, text[span[0]:span[1]])

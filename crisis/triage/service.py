@@ -79,7 +79,7 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     tally.ingested += len(fresh)
     plain, matched = [], []
     for mention in fresh:
-        verdicts = [v for v in matcher.classify(mention.text) if v.matched and v.playbook_id in playbooks]
+        verdicts = [v for v in matcher.classify(mention.text, fields=mention) if v.matched and v.playbook_id in playbooks]
         (matched if verdicts else plain).append((mention, verdicts))
     if plain:  # the bulk of any stream: one executemany, no ORM objects
         session.execute(insert(MentionRow.__table__), [_row(m, brand, now) for m, _ in plain])

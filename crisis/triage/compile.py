@@ -1,0 +1,123 @@
+"""A parsed listening query compiled into plain functions of one text, and the terms that announce each clause.
+
+The matcher (`match`) evaluates a clause only when one of its trigger terms was met, then runs the
+compiled clause: ORs of plain terms are a single set intersection, NEARs pair the places their sides hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crisis.triage.query import All, Any_, Field, Hit, Near, Node, Not, Phrase, Term, positional
+
+
+def triggers(node: Node, cost: Callable[[Term | Phrase], float] = lambda atom: 1.0) -> list[Term | Phrase] | None:
+    """Terms of which at least one must be met for `node` to hold, or None when it may hold with none (a NOT, a
+    field): the index evaluates a clause only when a trigger is met, so of two ways it picks the cheaper (`cost`:
+    how often a term is met, e.g. high for a common word)."""
+    if isinstance(node, (Term, Phrase)):
+        return [node]
+    if isinstance(node, Near):
+        found = [t for t in (triggers(node.left, cost), triggers(node.right, cost)) if t is not None]
+    elif isinstance(node, Any_):
+        found = [triggers(child, cost) for child in node.children]
+        return None if any(t is None for t in found) else [a for t in found for a in t]
+    elif isinstance(node, All):
+        found = [t for t in (triggers(child, cost) for child in node.children) if t is not None]
+    else:
+        return None
+    return min(found, key=lambda atoms: sum(map(cost, atoms)), default=None)
+
+
+Locate = Callable[[Term | Phrase], Any]  # a term → its unit in ctx.positions; a phrase → ctx → the positions of its first word
+
+
+def compile_query(node: Node, locate: Locate) -> Callable[[Any], list[Hit] | None]:
+    """`node` as a function of one text: the terms that make it hold and where (maybe none, under a NOT), or None.
+
+    `locate(term)` gives the key of `ctx.positions` (unit → word positions) where the term's meetings are;
+    `locate(phrase)` a function of `ctx` giving the positions where the whole phrase starts (its attribute
+    `first`, if any, is the key of `ctx.positions` the phrase cannot start without).
+    """
+    if positional(node):
+        spans = _compile_spans(node, locate)
+
+        def holds(ctx):
+            found = spans(ctx)
+            return list(found[0][2]) if found else None
+        return holds
+    if isinstance(node, Field):
+        return lambda ctx: [] if node.holds(ctx.fields) else None
+    if isinstance(node, Not):
+        inner = compile_query(node.child, locate)
+        return lambda ctx: [] if inner(ctx) is None else None
+    parts = [compile_query(child, locate) for child in node.children]
+    if isinstance(node, Any_):
+        def any_holds(ctx):
+            for part in parts:
+                if (found := part(ctx)) is not None:
+                    return found
+            return None
+        return any_holds
+
+    def all_hold(ctx):
+        hits: list[Hit] = []
+        for part in parts:
+            found = part(ctx)
+            if found is None:
+                return None
+            hits.extend(found)
+        return hits
+    return all_hold
+
+
+def _compile_spans(node: Node, locate: Locate) -> Callable[[Any], list[tuple[int, int, tuple[Hit, ...]]]]:
+    """Every place a positional node holds in a text: (first word, last word, the terms met there)."""
+    if isinstance(node, (Term, Phrase)):
+        return _compile_spans(Any_((node,), node.source), locate)
+    if isinstance(node, Any_):
+        # the plain terms of an OR are looked up together: one set intersection instead of a call per term
+        terms: dict[int, Term] = {}
+        phrases, others = [], []
+        for child in node.children:
+            if isinstance(child, Term):
+                terms.setdefault(locate(child), child)
+            elif isinstance(child, Phrase):
+                at = locate(child)
+                phrases.append((getattr(at, "first", None), child, at, len(child.words) - 1))
+            else:
+                others.append(_compile_spans(child, locate))
+        wanted = frozenset(terms)
+
+        def any_spans(ctx):
+            found = []
+            if wanted:
+                positions = ctx.positions
+                for unit in wanted.intersection(positions):
+                    term = terms[unit]
+                    found.extend((p, p, ((term, p, p),)) for p in positions[unit])
+            for first, phrase, at, last in phrases:
+                if first is None or first in ctx.positions:
+                    found.extend((p, p + last, ((phrase, p, p + last),)) for p in at(ctx))
+            for part in others:
+                found.extend(part(ctx))
+            return found
+        return any_spans
+    assert isinstance(node, Near)
+    left_of, right_of, distance, ordered = _compile_spans(node.left, locate), _compile_spans(node.right, locate), node.distance, node.ordered
+
+    def near(ctx):
+        left = left_of(ctx)
+        right = right_of(ctx) if left else ()
+        found = []
+        for a_start, a_end, a_hits in left:
+            for b_start, b_end, b_hits in right:
+                if b_start > a_end:
+                    close = b_start - a_end - 1 <= distance
+                else:
+                    close = not ordered and a_start > b_end and a_start - b_end - 1 <= distance
+                if close:
+                    found.append((min(a_start, b_start), max(a_end, b_end), a_hits + b_hits))
+        return found
+    return near
