@@ -30,6 +30,7 @@ from crisis.playbook.model import Playbook
 from crisis.settings import shipped_content
 from crisis.triage.match import Matcher
 from crisis.triage.readers import Mention
+from crisis.triage.mention import Scope
 from crisis.triage.service import Tally, ingest_batch
 
 DATASETS = next((p / "shared" / "datasets" for p in Path(__file__).resolve().parents if (p / "shared" / "datasets").is_dir()),
@@ -44,7 +45,7 @@ def opened(text: str, lang: str, playbooks: dict[str, Playbook], matcher: Matche
     try:
         with transaction(engine) as session:
             ingest_batch(session, VirtualClock(AT + timedelta(minutes=1)), "triage", [Mention(str(n), "x", text, AT, lang=lang)],
-                         matcher=matcher, playbooks=playbooks, brand="Lumen", tally=Tally())
+                         matcher=matcher, playbooks=playbooks, scope=Scope(brand="Lumen"), tally=Tally())
         with transaction(engine) as session:
             return session.scalar(select(Incident.playbook_id).limit(1))
     finally:
