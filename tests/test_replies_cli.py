@@ -114,7 +114,7 @@ def test_the_bad_buzz_holding_statement_from_draft_to_webhook(team, cli, tmp_pat
 
     editor(tmp_path, monkeypatch, "text = text.strip() + ' Nous tenons à ce que chacun ait une réponse précise et complète.' * 3")
     refused = cli("reply", "draft", "1", "--lang", "fr", "--set", "next_update_at=15 h", "--edit", code=4)
-    assert "the reply as edited breaks the rules of X (Twitter):\n  - x: 398/280 weighted characters (118 over the limit" in refused.stderr
+    assert "the reply as edited breaks the rules of X (Twitter):\n  - x: 406/280 weighted characters (126 over the limit" in refused.stderr
     kept = refused.stderr.split("your edited text is kept in ", 1)[1].split(";", 1)[0]
     assert Path(kept).parent == tmp_path and "précise et complète." in Path(kept).read_text(encoding="utf-8")
     assert replies(cli) == [] and "reply_drafted" not in [e["kind"] for e in timeline(cli)]

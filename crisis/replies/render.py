@@ -69,7 +69,20 @@ def _environment() -> _Sandbox:
     env.globals.clear()  # cycler, joiner, namespace, lipsum, range, dict: a reply needs none of them
     for name in FORBIDDEN_FILTERS:
         env.filters.pop(name, None)
+    env.filters["thousands"] = thousands
     return env
+
+
+def thousands(number: Any, lang: str = "en") -> str:
+    """A whole number grouped by thousands as each language writes it: `12 000` in French (narrow no-break space),
+    `12,000` in English; anything else is returned as text.
+
+    >>> thousands(12000, "fr"), thousands(12000, "en")
+    ('12\u202f000', '12,000')
+    """
+    if isinstance(number, bool) or not isinstance(number, int):
+        return str(number)
+    return f"{number:,}".replace(",", "\u202f") if lang == "fr" else f"{number:,}"
 
 
 _ENV = _environment()
