@@ -24,10 +24,11 @@ from crisis.settings import LANGUAGES
 MANIFEST = "replies.yaml"
 # What every template may use beside the declared values: the incident's fields, its facts, the responder, and
 # the values a responder may always give (the author and text of the mention answered, the brand's contact).
-FIELDS = ("ref", "title", "channel", "lang", "severity", "brand", "facts", "responder")
+FIELDS = ("ref", "title", "channel", "lang", "severity", "brand", "facts", "responder", "done", "published")
 FREE_VALUES = ("author", "mention", "contact")
 SAMPLES = {"ref": "INC-0042", "title": "Sample incident", "severity": "SEV2", "brand": "Acme", "responder": "Ana",
-           "author": "", "mention": "", "contact": "contact@example.com"}
+           "author": "", "mention": "", "contact": "contact@example.com",
+           "done": [], "published": []}  # the check renders as if nothing were done yet: a statement then claims nothing
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

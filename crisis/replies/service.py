@@ -78,7 +78,10 @@ def preview_reply(session: Session, ref: str, *, templates_dir: Path, template: 
                          hint=f"values: {', '.join([*manifest.values, *FREE_VALUES])}")
     context: dict[str, Any] = {
         "ref": incident.ref, "title": incident.title, "channel": channel, "lang": lang, "severity": incident.severity,
-        "facts": {f.fact_id: f.value for f in incident.facts}, "responder": responder, "author": "", "mention": "", **values}
+        "facts": {f.fact_id: f.value for f in incident.facts}, "responder": responder, "author": "", "mention": "", **values,
+        # What the timeline shows done, so that a statement asserts nothing else: checklist items ticked, replies published.
+        "done": sorted({m.item_id for m in incident.marks}),
+        "published": sorted(set(session.scalars(select(Reply.template).where(Reply.incident_id == incident.id, Reply.status == "published"))))}
     for key, value in (("brand", incident.brand), ("contact", contact)):
         if value and key not in values:
             context[key] = value
