@@ -14,7 +14,7 @@ import yaml
 
 from crisis.errors import ContentError, NotFoundError
 from crisis.incident.rules import ACTIONS, PLAYBOOK_GUARDS
-from crisis.playbook.durations import parse_duration
+from crisis.playbook.durations import parse_duration, parse_period, shortest
 from crisis.playbook.model import (
     FACT_TYPES,
     OPERATORS,
@@ -290,6 +290,7 @@ def parse_playbook(text: str, path: str) -> Playbook:
         if level not in levels:
             raise src.error(node, f"escalation.by_severity.{sev}", f"{level!r} is not a level; expected one of: {', '.join(levels)}")
         by_severity[sev] = level
+    limitations = _limitations(src, top["limitation"], facts) if "limitation" in top else ()
 
     return Playbook(
         id=_name(src, top["id"], "id"),
@@ -306,7 +307,8 @@ def parse_playbook(text: str, path: str) -> Playbook:
         sla=sla,
         escalation_levels=levels,
         escalation_by_severity=by_severity,
-        limitation=_limitation(src, top["limitation"], facts) if "limitation" in top else None,
+        limitation=limitations[0] if limitations else None,
+        limitations=limitations,
         path=path,
         source=text,
         permissions=_permissions(src, top["permissions"]) if "permissions" in top else {},
@@ -338,15 +340,32 @@ def _detection(src: _Source, node: yaml.Node) -> Detection:
                      _int(src, m["min_score"], "detect.min_score", 0, 100) if "min_score" in m else 88, node.start_mark.line + 1)
 
 
-def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> Limitation:
-    m = _mapping(src, node, "limitation", required=("from_fact", "period", "warn_before", "note"))
-    fact = _text(src, m["from_fact"], "limitation.from_fact")
+def _limitations(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> tuple[Limitation, ...]:
+    """One limitation (a mapping) or several (a list of mappings, each with its `id`)."""
+    if not isinstance(node, yaml.SequenceNode):
+        return (_limitation(src, node, facts, "limitation"),)
+    found = tuple(_limitation(src, item, facts, f"limitation[{i}]") for i, item in enumerate(_list(src, node, "limitation")))
+    ids = [rule.id for rule in found]
+    for i, rule in enumerate(found):
+        if ids.count(rule.id) > 1 or (len(found) > 1 and rule.id == "limitation"):
+            raise src.error(node.value[i], f"limitation[{i}]", "each limitation of a list needs its own `id`")
+    return found
+
+
+def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact], where: str) -> Limitation:
+    m = _mapping(src, node, where, required=("from_fact", "period", "warn_before", "note"), optional=("id",))
+    fact = _text(src, m["from_fact"], f"{where}.from_fact")
     if fact not in facts or facts[fact].type != "date":
-        raise src.error(m["from_fact"], "limitation.from_fact", f"{fact!r} must be a declared fact of type date")
-    period, warn = _duration(src, m["period"], "limitation.period"), _duration(src, m["warn_before"], "limitation.warn_before")
-    if warn >= period:
-        raise src.error(m["warn_before"], "limitation.warn_before", "must be shorter than the period")
-    return Limitation(fact, period, warn, _localized(src, m["note"], "limitation.note"))
+        raise src.error(m["from_fact"], f"{where}.from_fact", f"{fact!r} must be a declared fact of type date")
+    try:
+        period = parse_period(_text(src, m["period"], f"{where}.period"))
+    except ValueError as exc:
+        raise src.error(m["period"], f"{where}.period", f"{exc}, or in calendar months or years (3mo, 1y)") from None
+    warn = _duration(src, m["warn_before"], f"{where}.warn_before")
+    if warn >= shortest(period):
+        raise src.error(m["warn_before"], f"{where}.warn_before", "must be shorter than the period")
+    rule_id = _name(src, m["id"], f"{where}.id") if "id" in m else "limitation"
+    return Limitation(fact, period, warn, _localized(src, m["note"], f"{where}.note"), rule_id)
 
 
 def load_playbook(path: Path) -> Playbook:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from crisis.playbook.durations import Period
+
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")  # most severe first
 FACT_TYPES = ("bool", "text", "int", "date", "choice", "url")
 OPERATORS = ("eq", "gte", "gt", "lte", "lt", "in")
@@ -143,12 +145,14 @@ class Detection:
 
 @dataclass(frozen=True)
 class Limitation:
-    """A legal deadline counted from a date fact, e.g. 3 months from first publication."""
+    """A legal deadline counted from a date fact, e.g. 3 calendar months from first publication; `id` names it
+    among the playbook's limitations (defamation, discriminatory defamation, an insurer's complaint deadline)."""
 
     from_fact: str
-    period: timedelta
+    period: Period
     warn_before: timedelta
     note: Localized
+    id: str = "limitation"
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ class Playbook:
     path: str
     source: str = field(repr=False, compare=False)
     permissions: Mapping[str, Permission] = field(default_factory=dict)
+    limitations: tuple[Limitation, ...] = ()  # every legal deadline; `limitation` is the first of them
 
     def step(self, step_id: str) -> Step:
         return next(step for step in self.steps if step.id == step_id)

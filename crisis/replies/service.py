@@ -85,6 +85,10 @@ def preview_reply(session: Session, ref: str, *, templates_dir: Path, template: 
     for key, value in (("brand", incident.brand), ("contact", contact)):
         if value and key not in values:
             context[key] = value
+    refusal = manifest.refusals.get(name)
+    if refusal is not None and refusal.applies(context["facts"]):
+        raise RefusedError(f"{incident.ref}: no {name} when {refusal.fact} is {context['facts'][refusal.fact]}: {refusal.why[lang]}",
+                           hint=f"crisis reply draft {incident.ref} --template ANOTHER (crisis templates list --playbook {playbook.id})")
     path = find_template(templates_dir, playbook.id, name, channel=channel, lang=lang)
     names, _ = template_variables(parse_template(path))
     if "contact" in names and "contact" not in context:
