@@ -22,6 +22,8 @@ from crisis.playbook.model import (
     SEVERITIES,
     SLA_KINDS,
     Approval,
+    ApprovalEntry,
+    Preapproval,
     ChecklistItem,
     Condition,
     Detection,
@@ -197,7 +199,7 @@ def _fact(src: _Source, node: yaml.Node, where: str) -> Fact:
 
 def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Step:
     m = _mapping(src, node, where, required=("id", "title"),
-                 optional=("checklist", "requires_facts", "when", "due", "reply", "approve", "guards", "on_enter"))
+                 optional=("checklist", "requires_facts", "when", "due", "reply", "approve", "preapproved", "guards", "on_enter"))
     step_id = _name(src, m["id"], f"{where}.id")
     if step_id in LIFECYCLE_STATES:
         raise src.error(m["id"], f"{where}.id", f"{step_id!r} is a lifecycle state; give the step another name")
@@ -207,11 +209,10 @@ def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> 
         items.append(ChecklistItem(_name(src, im["id"], f"{where}.checklist[{i}].id"),
                                    Localized(**{lang: _text(src, im[lang], f"{where}.checklist[{i}].{lang}") for lang in LANGUAGES})))
     _unique(src, [(i.id, item_node) for i, item_node in zip(items, m["checklist"].value if "checklist" in m else ())], f"{where}.checklist")
-    approve = None
-    if "approve" in m:
-        am = _mapping(src, m["approve"], f"{where}.approve", required=("roles",), optional=("from",))
-        approve = Approval(_names(src, am["roles"], f"{where}.approve.roles"),
-                           _severity(src, am["from"], f"{where}.approve.from") if "from" in am else SEVERITIES[-1])
+    approve = _approval(src, m["approve"], f"{where}.approve", facts) if "approve" in m else None
+    preapproved = _preapproval(src, m["preapproved"], f"{where}.preapproved") if "preapproved" in m else None
+    if preapproved is not None and "reply" not in m:
+        raise src.error(m["preapproved"], f"{where}.preapproved", "only a step with a `reply` can have a pre-approved statement")
     return Step(
         id=step_id,
         title=_localized(src, m["title"], f"{where}.title"),
@@ -221,10 +222,44 @@ def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> 
         due=_per_severity(src, m["due"], f"{where}.due") if "due" in m else {},
         reply=_name(src, m["reply"], f"{where}.reply") if "reply" in m else None,
         approve=approve,
+        preapproved=preapproved,
         guards=_names(src, m["guards"], f"{where}.guards", PLAYBOOK_GUARDS, "guard") if "guards" in m else (),
         on_enter=_names(src, m["on_enter"], f"{where}.on_enter", ACTIONS, "action") if "on_enter" in m else (),
         line=node.start_mark.line + 1,
     )
+
+
+def _approval(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Approval:
+    """`{roles, from, also: [{roles, at, when}]}`: one holder of `roles` approves from `from`; each line of `also`
+    adds roles that approve as well, at a severity (`at: SEV1`) and/or on facts (`when: {sensitive_stakes: true}`)."""
+    am = _mapping(src, node, where, required=("roles",), optional=("from", "also"))
+    also = []
+    for i, entry in enumerate(_list(src, am["also"], f"{where}.also") if "also" in am else ()):
+        em = _mapping(src, entry, f"{where}.also[{i}]", required=("roles",), optional=("at", "when"))
+        if "at" not in em and "when" not in em:
+            raise src.error(entry, f"{where}.also[{i}]", "say when these roles approve too: `at: SEVn`, `when: {FACT: VALUE}`, or both")
+        also.append(ApprovalEntry(_names(src, em["roles"], f"{where}.also[{i}].roles"),
+                                  _severity(src, em["at"], f"{where}.also[{i}].at") if "at" in em else None,
+                                  _conditions(src, em["when"], f"{where}.also[{i}].when", facts) if "when" in em else ()))
+    return Approval(_names(src, am["roles"], f"{where}.roles"),
+                    _severity(src, am["from"], f"{where}.from") if "from" in am else SEVERITIES[-1], tuple(also))
+
+
+def _preapproval(src: _Source, node: yaml.Node, where: str) -> Preapproval:
+    """`{version, approved_by, templates: {FILE: SHA256}}`."""
+    pm = _mapping(src, node, where, required=("version", "approved_by", "templates"))
+    if not isinstance(pm["templates"], yaml.MappingNode):
+        raise src.error(pm["templates"], f"{where}.templates", f"expected a mapping of file names to SHA-256, found {_kind(pm['templates'])}")
+    templates = {}
+    for key, value in pm["templates"].value:
+        name = _text(src, key, f"{where}.templates")
+        digest = _text(src, value, f"{where}.templates.{name}")
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise src.error(value, f"{where}.templates.{name}", "expected the file's SHA-256, 64 hexadecimal digits (sha256sum FILE)")
+        templates[name] = digest
+    if not templates:
+        raise src.error(pm["templates"], f"{where}.templates", "list each approved template file with its SHA-256")
+    return Preapproval(_text(src, pm["version"], f"{where}.version"), _text(src, pm["approved_by"], f"{where}.approved_by"), templates)
 
 
 def _unique(src: _Source, pairs: list[tuple[str, yaml.Node]], where: str) -> None:

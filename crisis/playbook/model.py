@@ -97,9 +97,38 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True)
+class ApprovalEntry:
+    """A line of the approval matrix: `roles` must also approve when the incident is `at` this severity or above
+    and every condition of `when` holds (e.g. SEV1 → direction; `sensitive_stakes: true` → legal)."""
+
+    roles: tuple[str, ...]
+    at: str | None = None
+    when: tuple[Condition, ...] = ()
+
+    def applies(self, severity: str, values: Mapping[str, Any]) -> bool:
+        return (self.at is None or severity_rank(severity) <= severity_rank(self.at)) and all_hold(self.when, values)
+
+
+@dataclass(frozen=True)
 class Approval:
     roles: tuple[str, ...]
     from_severity: str
+    also: tuple[ApprovalEntry, ...] = ()  # the approval matrix: roles that approve as well, per severity and per fact
+
+    def extra_roles(self, severity: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+        """Each role of the matrix that must approve too, now: every one of them, beside one holder of `roles`."""
+        return tuple(dict.fromkeys(role for entry in self.also if entry.applies(severity, values) for role in entry.roles))
+
+
+@dataclass(frozen=True)
+class Preapproval:
+    """A statement approved in advance (typically the holding statement): its version, who approved it, and the
+    SHA-256 of each template file approved. While the files are unchanged and the draft is not edited (only the
+    declared values and facts vary), the on-call may approve their own draft, at any hour and severity."""
+
+    version: str
+    approved_by: str
+    templates: Mapping[str, str]  # file name → SHA-256 of its text
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,7 @@ class Step:
     due: Mapping[str, timedelta] = field(default_factory=dict)
     reply: str | None = None
     approve: Approval | None = None
+    preapproved: Preapproval | None = None
     guards: tuple[str, ...] = ()
     on_enter: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)

@@ -10,6 +10,7 @@ file and line: it never runs. This module is the only importer of jinja2 for rep
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,6 +215,7 @@ def check_replies(playbook: Playbook, templates_dir: Path) -> list[Finding]:
                                     f"declared in {manifest.path}"))
         for fact in sorted(used_facts - facts):
             findings.append(Finding(str(t.path), _first_line(tree, "facts"), f"fact {fact!r} is not a fact of playbook {playbook.id}"))
+    findings += _stale_preapprovals(playbook, folder)
     if any(f.level == "error" for f in findings):
         return findings
     names = sorted({t.name for t in files} | {s.reply for s in playbook.steps if s.reply})
@@ -235,6 +237,26 @@ def check_replies(playbook: Playbook, templates_dir: Path) -> list[Finding]:
                 for breach in breaches(CHANNELS[channel], text, allowed=(SAMPLES["contact"],)):
                     findings.append(Finding(str(path), 0, f"rendered with the samples for {channel} in {lang}: {breach}"))
     return findings
+
+
+def _stale_preapprovals(playbook: Playbook, folder: Path) -> list[Finding]:
+    """A pre-approved statement whose template file changed (or vanished) since its approval: it may no longer go out
+    under the on-call's own approval, so the check says so before a night shift finds out."""
+    found = []
+    for step in playbook.steps:
+        if step.preapproved is None:
+            continue
+        for name, digest in step.preapproved.templates.items():
+            path = folder / name
+            current = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            if current != digest:
+                found.append(Finding(playbook.path, step.line, f"step {step.id}: pre-approved version {step.preapproved.version} covers {name}, "
+                                     + ("which is missing" if current is None else f"which has changed since (sha256 {current})")
+                                     + "; have the new text approved and record its SHA-256 in `preapproved.templates`"))
+        for lang in LANGUAGES:
+            if step.reply and f"{step.reply}.{lang}{SUFFIX}" not in step.preapproved.templates:
+                found.append(Finding(playbook.path, step.line, f"step {step.id}: the pre-approval lists no {step.reply}.{lang}{SUFFIX}", "warning"))
+    return found
 
 
 def _finding(path: Path, message: str) -> Finding:

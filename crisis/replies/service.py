@@ -154,25 +154,67 @@ def get_reply(session: Session, ref: str, reply_id: str) -> Reply:
 def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, roster: Roster | None) -> Reply:
     """Approve a draft (or approve again a reply whose approval no longer suffices since the severity rose). At or
     above the step's approval severity, only someone other than the author holding an approving role may (without
-    a roster, roles cannot be checked: only the author is refused). Raises RefusedError naming the rule."""
+    a roster, roles cannot be checked: only the author is refused). The step's approval matrix adds roles that
+    approve as well (SEV1 → direction, a sensitive fact → legal): each such approval is recorded (`reply_endorsed`)
+    and the reply stays a draft until a holder of every role has approved. A pre-approved statement (its template
+    files unchanged since the recorded version, its text not edited) may be approved by its author, the on-call,
+    at any hour. Raises RefusedError naming the rule."""
+    from crisis.incident.models import Event  # the lead owns this module's imports
+    from crisis.playbook.model import Approval as _Approval
+
     incident = _open_incident(session, ref, "approve a reply", actor)
     reply = get_reply(session, ref, reply_id)
-    rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
-    if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
+    playbook = pinned_playbook(session, incident)
+    step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
+    edited = session.scalar(select(Event.id).where(Event.incident_id == incident.id, Event.kind == "reply_edited",
+                                                   Event.data["reply"].as_string() == reply.label).limit(1))
+    preapproved = step.preapproved if step is not None else None
+    if preapproved is not None and actor == reply.author and edited is None and (roster is None or roster.find_person(actor)) \
+            and preapproved.templates.get(Path(reply.template_path).name) == _file_sha256(Path(reply.template_path)):
         reply = _in_status(reply, ("draft",), "approved")
-    checked = "no approval rule at this severity"
-    if rule is not None:
-        problem = _four_eyes_problem(actor, reply, rule, incident.severity, roster)
-        if problem:
-            raise RefusedError(problem, hint=_holders_hint(roster, rule.roles, reply.author))
-        # Without an oncall.yaml nobody's roles can be checked (the house rule: anyone may act); the second pair of eyes still is.
-        checked = f"four-eyes at {rule.from_severity}+ by a holder of {', '.join(rule.roles)}" if roster is not None else \
-            f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
+        checked = (f"pre-approved statement, version {preapproved.version} approved by {preapproved.approved_by}; "
+                   f"only declared values and facts differ, approved by the on-call")
+    else:
+        rule = _rule_in_force(playbook, incident, reply)
+        values = {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}}
+        extra = step.approve.extra_roles(incident.severity, values) if step is not None and step.approve is not None else ()
+        if extra:  # the matrix: the base rule's roles and each extra role, all approving
+            rule = _Approval(tuple(dict.fromkeys([*(rule.roles if rule else ()), *extra])), rule.from_severity if rule else incident.severity)
+        if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
+            reply = _in_status(reply, ("draft",), "approved")
+        checked = "no approval rule at this severity"
+        if rule is not None:
+            problem = _four_eyes_problem(actor, reply, rule, incident.severity, roster)
+            if problem:
+                raise RefusedError(problem, hint=_holders_hint(roster, rule.roles, reply.author))
+            # Without an oncall.yaml nobody's roles can be checked (the house rule: anyone may act); the second pair of eyes still is.
+            checked = f"four-eyes at {rule.from_severity}+ by a holder of {', '.join(rule.roles)}" if roster is not None else \
+                f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
+        if extra and roster is not None:
+            endorsed = session.scalars(select(Event.actor).where(Event.incident_id == incident.id, Event.kind == "reply_endorsed",
+                                                                 Event.data["hash"].as_string() == reply.text_hash)).all()
+            held = {role for person in {*endorsed, actor} for role in roster.roles_of(person)}
+            base = _rule_in_force(playbook, incident, reply)
+            missing = [r for r in extra if r not in held] + ([" or ".join(base.roles)] if base and not held & set(base.roles) else [])
+            if missing:
+                append_event(session, incident, clock.now(), actor, "reply_endorsed", {
+                    "reply": reply.label, "hash": reply.text_hash, "author": reply.author,
+                    "rule": f"approval matrix at {incident.severity}: {', '.join(rule.roles)}", "missing": missing})
+                return reply
+            checked = f"approval matrix at {incident.severity}: approved by holders of {', '.join(rule.roles)}"
     now = clock.now()
     reply.status, reply.decided_by, reply.decided_at = "approved", actor, now
     append_event(session, incident, now, actor, "reply_approved", {"reply": reply.label, "hash": reply.text_hash, "author": reply.author,
                                                                    "rule": checked})
     return reply
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a template file as it is now; None if it is gone."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _rule_in_force(playbook: Playbook, incident: Incident, reply: Reply) -> Approval | None:
