@@ -10,6 +10,7 @@ file and line: it never runs. This module is the only importer of jinja2 for rep
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -165,9 +166,11 @@ def template_variables(tree: nodes.Template) -> tuple[set[str], set[str]]:
 
 def render_template(path: Path, context: Mapping[str, Any]) -> str:
     """Render `path` with `context` (its `facts` a mapping). Raises ContentError naming file, line and the problem."""
-    tree = parse_template(path)
-    code = _ENV.compile(tree, name=path.name, filename=str(path))
-    template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    template = _compiled(path, stat.st_mtime_ns, stat.st_size)
     values = {**context, "facts": _Facts(context.get("facts") or {})}
     try:
         return template.render(values).strip()
@@ -179,6 +182,13 @@ def render_template(path: Path, context: Mapping[str, Any]) -> str:
         raise ContentError(f"{path}:{_line(exc, path)}: refused: {(exc.message or '').rstrip('.')}; this template was stopped") from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise ContentError(f"{path}:{_line(exc, path)}: the template failed: {exc.__class__.__name__}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(path: Path, mtime_ns: int, size: int) -> Any:
+    """The checked and compiled template, kept while the file is unchanged (its time and size are the key)."""
+    code = _ENV.compile(parse_template(path), name=path.name, filename=str(path))
+    return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
 
 
 def _line(exc: BaseException, path: Path) -> int | str:
