@@ -165,6 +165,7 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
     incident = _open_incident(session, ref, "approve a reply", actor)
     reply = get_reply(session, ref, reply_id)
     playbook = pinned_playbook(session, incident)
+    actor_of_record = actor
     step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
     edited = session.scalar(select(Event.id).where(Event.incident_id == incident.id, Event.kind == "reply_edited",
                                                    Event.data["reply"].as_string() == reply.label).limit(1))
@@ -202,11 +203,21 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
                     "rule": f"approval matrix at {incident.severity}: {', '.join(rule.roles)}", "missing": missing})
                 return reply
             checked = f"approval matrix at {incident.severity}: approved by holders of {', '.join(rule.roles)}"
+            if base is not None:  # the approver of record is the one the step's own rule names (publishing checks it)
+                actor_of_record = next(p for p in (actor, *endorsed) if set(roster.roles_of(p)) & set(base.roles))
     now = clock.now()
-    reply.status, reply.decided_by, reply.decided_at = "approved", actor, now
+    reply.status, reply.decided_by, reply.decided_at = "approved", actor_of_record, now
     append_event(session, incident, now, actor, "reply_approved", {"reply": reply.label, "hash": reply.text_hash, "author": reply.author,
                                                                    "rule": checked})
     return reply
+
+
+def _preapproved(session: Session, incident: Incident, reply: Reply) -> bool:
+    """Whether this very text went out under a pre-approval (recorded on its approval event)."""
+    from crisis.incident.models import Event  # the lead owns this module's imports
+
+    rules = session.scalars(select(Event.data).where(Event.incident_id == incident.id, Event.kind == "reply_approved")).all()
+    return any(d.get("hash") == reply.text_hash and str(d.get("rule", "")).startswith("pre-approved statement") for d in rules)
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -263,7 +274,8 @@ def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
                            hint=f"crisis reply approve {incident.ref} {reply.label} --as SOMEONE_ELSE")
     reply = _in_status(reply, ("approved",), "published")
     rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
-    if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster):
+    if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster) \
+            and not _preapproved(session, incident, reply):
         raise RefusedError(f"{reply.label} was approved by {reply.decided_by}, which no longer suffices: {incident.ref} is "
                            f"{incident.severity} now, and at {rule.from_severity} and above a statement is approved by someone "
                            f"other than its author holding {', '.join(rule.roles)}",
