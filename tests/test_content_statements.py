@@ -235,3 +235,11 @@ def test_a_pre_approved_template_edited_since_is_reported_by_the_check(tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace("Our teams are on it.", "Our teams are on it, do not worry."), encoding="utf-8")
     findings = [f.message for f in check_replies(PLAYBOOKS["service_outage"], tmp_path)]
     assert any("pre-approved version 2026-11 v1 covers holding_statement.en.txt.j2, which has changed since" in m for m in findings)
+
+
+def test_followers_hear_when_their_private_messages_may_have_been_read():
+    """A hijack that exposed private messages (GDPR art. 33) says so to the followers who wrote to the account."""
+    for t, facts, _d, text in renders(PLAYBOOKS["hijacked_account"]):
+        if t.name == "followers_notice" and t.channel is None:
+            says = bool(re.search(r"private messages|messages privés", text))
+            assert says == (facts.get("private_messages_exposed") is True), t.path.name
