@@ -201,7 +201,8 @@ def defamatory_review_at_the_public_reply(cli) -> None:
     cli("ack", "1")
     for key, value in (("platform", "tripadvisor"), ("review_url", "https://www.tripadvisor.fr/ShowUserReviews-g1-d2-r3.html"),
                        ("known_customer", "no"), ("first_published_at", "2026-11-18"), ("personal_data", "no"),
-                       ("rules_breach", "no"), ("wider_attention", "no"), ("legal_action_considered", "no")):
+                       ("rules_breach", "no"), ("wider_attention", "no"), ("legal_action_considered", "no"),
+                       ("author_reachable", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     for step in ("keep_evidence", "assess"):
