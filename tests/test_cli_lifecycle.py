@@ -29,7 +29,8 @@ def test_hijacked_account_walked_from_detection_to_closed(workspace, cli):
     cli("next", "INC-0001")
     for item in ["contact_platform_support", "capture_attacker_content", "remove_attacker_content", "check_ads_and_orders"]:
         cli("check", "INC-0001", item)
-    cli("fact", "INC-0001", "payment_or_ads_at_risk", "no")
+    for key, value in (("payment_or_ads_at_risk", "no"), ("became_aware_on", "2026-11-20"), ("private_messages_exposed", "no")):
+        cli("fact", "INC-0001", key, value)
     cli("next", "INC-0001")
     for step_items in (["warn_followers", "answer_affected_people", "brief_internal_teams"],
                        ["report_to_platform", "report_to_authorities"],
@@ -90,7 +91,8 @@ def test_close_needs_the_post_incident_review(workspace, cli):
     cli("open", "-p", "hijacked_account", "-t", "hacked")
     cli("dismiss", "1", "--note", "our own test post")
     cli("reopen", "1")
-    for key, value in (("platform", "x"), ("attacker_posted", "no"), ("still_locked_out", "no"), ("payment_or_ads_at_risk", "no")):
+    for key, value in (("platform", "x"), ("attacker_posted", "no"), ("still_locked_out", "no"), ("payment_or_ads_at_risk", "no"),
+                       ("became_aware_on", "2026-11-20"), ("private_messages_exposed", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     for item in CONTAIN:
@@ -179,7 +181,8 @@ def publish_statement(cli, ref: str) -> None:
 def _walk_to(cli, target: str) -> None:
     cli("open", "-p", "hijacked_account", "-t", "hacked")
     cli("ack", "1")
-    for key, value in (("platform", "x"), ("attacker_posted", "no"), ("still_locked_out", "no"), ("payment_or_ads_at_risk", "no")):
+    for key, value in (("platform", "x"), ("attacker_posted", "no"), ("still_locked_out", "no"), ("payment_or_ads_at_risk", "no"),
+                       ("became_aware_on", "2026-11-20"), ("private_messages_exposed", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     assert show(cli, "1")["state"] == target

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from crisis.lint.playbook import check_playbook
 from crisis.lint.graph import mermaid
@@ -44,7 +45,7 @@ def test_activist_attack_branches_on_whether_the_brand_already_acts():
 def test_defamatory_review_arms_the_press_law_limitation():
     playbook = load_playbook(ROOT / "playbooks" / "defamatory_review.yaml")
     assert playbook.limitation is not None and playbook.limitation.from_fact == "first_published_at"
-    assert playbook.limitation.period.days == 90
+    assert playbook.limitation.period == relativedelta(months=3)  # calendar months: 28 February → 28 May
 
 
 @pytest.mark.parametrize("already_acting,branch", [("no", "act_now"), ("yes", "show_what_we_do")])

@@ -99,7 +99,8 @@ def replies(cli, ref="1") -> list[dict]:
 def bad_buzz_at_the_holding_statement(cli, *, sensitive: str = "yes") -> None:
     cli("open", "-p", "bad_buzz", "-t", "Naked man in the catalogue photo", "--channel", "x")
     cli("ack", "1")
-    for key, value in (("origin_platform", "x"), ("offending_content", "catalogue_or_website"), ("sensitive_stakes", sensitive)):
+    for key, value in (("origin_platform", "x"), ("fault_kind", "our_content"), ("subject", "the photo in our winter catalogue"),
+                       ("offending_content", "catalogue_or_website"), ("sensitive_stakes", sensitive), ("person_harmed", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     for item in QUALIFY:
@@ -114,15 +115,15 @@ def test_the_bad_buzz_holding_statement_from_draft_to_webhook(team, cli, tmp_pat
 
     editor(tmp_path, monkeypatch, "text = text.strip() + ' Nous tenons à ce que chacun ait une réponse précise et complète.' * 3")
     refused = cli("reply", "draft", "1", "--lang", "fr", "--set", "next_update_at=15 h", "--edit", code=4)
-    assert "the reply as edited breaks the rules of X (Twitter):\n  - x: 398/280 weighted characters (118 over the limit" in refused.stderr
+    assert "the reply as edited breaks the rules of X (Twitter):\n  - x: 381/280 weighted characters (101 over the limit" in refused.stderr
     kept = refused.stderr.split("your edited text is kept in ", 1)[1].split(";", 1)[0]
     assert Path(kept).parent == tmp_path and "précise et complète." in Path(kept).read_text(encoding="utf-8")
     assert replies(cli) == [] and "reply_drafted" not in [e["kind"] for e in timeline(cli)]
 
-    editor(tmp_path, monkeypatch, "text = text.replace('15 h', '15 h au plus tard')")
+    editor(tmp_path, monkeypatch, "text = text.replace('au plus tard', 'sans faute')")
     drafted = cli("reply", "draft", "1", "--lang", "fr", "--set", "next_update_at=15 h", "--edit")
     text = drafted.stdout.strip()
-    assert text.startswith("Nous avons vu vos messages au sujet d'une image de notre catalogue") and "15 h au plus tard" in text
+    assert text.startswith("Nous avons vu vos messages concernant the photo in our winter catalogue") and "15 h sans faute" in text
     assert "R1 drafted from holding_statement.x.fr.txt.j2 for x (fr)" in drafted.stderr
     digest = hashlib.sha256(text.encode()).hexdigest()
     kinds = {e["kind"]: e["data"] for e in timeline(cli)}
@@ -200,7 +201,8 @@ def defamatory_review_at_the_public_reply(cli) -> None:
     cli("ack", "1")
     for key, value in (("platform", "tripadvisor"), ("review_url", "https://www.tripadvisor.fr/ShowUserReviews-g1-d2-r3.html"),
                        ("known_customer", "no"), ("first_published_at", "2026-11-18"), ("personal_data", "no"),
-                       ("rules_breach", "no"), ("wider_attention", "no"), ("legal_action_considered", "no")):
+                       ("rules_breach", "no"), ("wider_attention", "no"), ("legal_action_considered", "no"),
+                       ("author_reachable", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     for step in ("keep_evidence", "assess"):
@@ -327,14 +329,15 @@ def test_a_holding_statement_published_during_triage_counts_for_its_step(team, c
     cli("open", "-p", "bad_buzz", "-t", "Naked man in the catalogue photo", "--channel", "x")
     cli("ack", "1")
     refused = cli("reply", "draft", "1", "--template", "holding_statement", "--set", "next_update_at=3 pm", code=5)
-    assert "holding_statement.x.en.txt.j2:2: fact 'offending_content' is not answered (crisis fact REF offending_content VALUE)" \
+    assert "holding_statement.x.en.txt.j2:3: fact 'subject' is not answered (crisis fact REF subject VALUE)" \
         in refused.stderr
-    cli("fact", "1", "offending_content", "catalogue_or_website")
+    cli("fact", "1", "subject", "the photo in our winter catalogue")
     cli("reply", "draft", "1", "--template", "holding_statement", "--set", "next_update_at=3 pm")
     cli("reply", "approve", "1", "R1", "--as", "bea")
     cli("reply", "publish", "1", "R1")
     assert replies(cli)[0]["step"] == "holding_statement"
-    for key, value in (("origin_platform", "x"), ("sensitive_stakes", "yes")):
+    for key, value in (("origin_platform", "x"), ("sensitive_stakes", "yes"), ("fault_kind", "our_content"),
+                       ("offending_content", "catalogue_or_website"), ("person_harmed", "no")):
         cli("fact", "1", key, value)
     cli("respond", "1")
     for item in QUALIFY:

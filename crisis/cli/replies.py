@@ -80,7 +80,7 @@ def draft(
     values = _values(set_ or [])
     roster = context.roster()
     person = roster.find_person(who) if roster else None
-    responder = person.name.split()[0] if person else who
+    responder = person.name.split()[0] if person else ""  # a login is no signature: without a roster, the brand signs alone
     contact = values.get("contact") or settings.contact
     with context.unit_of_work() as session:
         preview = preview_reply(session, ref, templates_dir=settings.templates_dir, template=template, channel=channel, lang=lang,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from crisis.incident.models import Deadline, Incident
-from crisis.playbook.model import Playbook
+from crisis.playbook.durations import add_period
+from crisis.playbook.model import Limitation, Playbook
 
 FINAL_STATES = ("closed", "dismissed")
 
@@ -64,18 +66,35 @@ def reschedule(incident: Incident, playbook: Playbook, severity: str) -> list[st
     return moved
 
 
-def arm_limitation(incident: Incident, playbook: Playbook, published_on: str, now: datetime) -> Deadline | None:
-    """Arm the legal warning counted from first publication (replacing an earlier one)."""
+def arm_limitation(incident: Incident, playbook: Playbook, published_on: str, now: datetime, *, tz: str = "UTC") -> Deadline | None:
+    """Arm the warning of the playbook's first limitation (replacing an earlier one); see `arm_limitations`."""
     rule = playbook.limitation
-    if rule is None:
-        return None
+    armed_now = arm_limitations(incident, playbook, rule.from_fact, published_on, now, tz=tz) if rule else []
+    return armed_now[0] if armed_now else None
+
+
+def arm_limitations(incident: Incident, playbook: Playbook, fact_id: str, day: str, now: datetime, *, tz: str = "UTC") -> list[Deadline]:
+    """Arm the warning of every limitation counted from `fact_id`, answered `day` (replacing earlier ones). The
+    period runs from that day's midnight in the workspace's time zone `tz`, in calendar months where the playbook
+    says so (28 February + 3 months = 28 May), and the warning falls `warn_before` earlier."""
+    rules = [rule for rule in playbook.limitations if rule.from_fact == fact_id]
+    ids = {rule.id for rule in rules}
     for deadline in armed(incident):
-        if deadline.kind == "limitation":
+        if deadline.kind == "limitation" and (deadline.step_id or "limitation") in ids:
             deadline.status, deadline.closed_at = "cancelled", now
-    start = datetime.combine(date.fromisoformat(published_on), time(0, 0), tzinfo=timezone.utc)
-    deadline = Deadline(kind="limitation", armed_at=now, due_at=start + rule.period - rule.warn_before, status="armed")
-    incident.deadlines.append(deadline)
-    return deadline
+    start = datetime.combine(date.fromisoformat(day), time(0, 0), tzinfo=ZoneInfo(tz))
+    fresh = []
+    for rule in rules:
+        due_at = (add_period(start, rule.period) - rule.warn_before).astimezone(timezone.utc)
+        deadline = Deadline(kind="limitation", step_id=rule.id, armed_at=now, due_at=due_at, status="armed")
+        incident.deadlines.append(deadline)
+        fresh.append(deadline)
+    return fresh
+
+
+def limitation_of(playbook: Playbook, deadline: Deadline) -> Limitation | None:
+    """The limitation a `limitation` deadline was armed for (the first one for a deadline armed before they had ids)."""
+    return next((rule for rule in playbook.limitations if rule.id == (deadline.step_id or "limitation")), playbook.limitation)
 
 
 def armed(incident: Incident) -> list[Deadline]:

@@ -307,6 +307,18 @@ class ReplyApproved(TimelineEvent):
 
 
 @dataclass(frozen=True)
+class ReplyEndorsed(TimelineEvent):
+    """One approval of an approval matrix recorded; the reply stays a draft until the `missing` roles approve too."""
+
+    kind: ClassVar[str] = "reply_endorsed"
+    reply: str = ""
+    hash: str = ""
+    author: str = ""
+    rule: str = ""
+    missing: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class ReplyRejected(TimelineEvent):
     kind: ClassVar[str] = "reply_rejected"
     reply: str = ""

@@ -319,9 +319,9 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
     else:
         answer.value, answer.set_by, answer.set_at = value, actor, now
     append_event(session, incident, now, actor, events.FactSet(fact=fact_id, value=value, previous=previous))
-    if playbook.limitation and fact_id == playbook.limitation.from_fact:
-        limit = deadlines.arm_limitation(incident, playbook, value, now)
-        append_event(session, incident, now, actor, events.DeadlineArmed(deadlines_armed=_describe([limit])))  # type: ignore[list-item]
+    if any(rule.from_fact == fact_id for rule in playbook.limitations):
+        limits = deadlines.arm_limitations(incident, playbook, fact_id, value, now)
+        append_event(session, incident, now, actor, events.DeadlineArmed(deadlines_armed=_describe(limits)))
     _reassess(session, now, actor, incident, playbook)
     return incident
 
@@ -393,9 +393,9 @@ def tick(session: Session, clock: Clock, actor: str = "tick") -> list[Breach]:
         playbook = pinned_playbook(session, incident)
         deadline.status, deadline.closed_at = "breached", now
         if deadline.kind == "limitation":
-            assert playbook.limitation is not None
-            append_event(session, incident, now, actor, events.LimitationWarning(
-                due_at=deadline.due_at, note=playbook.limitation.note(incident.lang)))
+            rule = deadlines.limitation_of(playbook, deadline)
+            assert rule is not None
+            append_event(session, incident, now, actor, events.LimitationWarning(due_at=deadline.due_at, note=rule.note(incident.lang)))
             breaches.append(Breach(incident.ref, deadline.name, deadline.due_at, None))
             continue
         append_event(session, incident, now, actor, events.DeadlineBreached(

@@ -111,6 +111,8 @@ _SENTENCES: dict[type, tuple[Callable[[Any], str], Callable[[Any], str]]] = {
     ev.ReplyEdited: (lambda e: f"{e.reply} modifiée, sha256 {e.hash[:12]}", lambda e: f"{e.reply} edited, sha256 {e.hash[:12]}"),
     ev.ReplyApproved: (lambda e: f"{e.reply} approuvée (rédigée par {e.author} ; {e.rule}), sha256 {e.hash[:12]}",
                        lambda e: f"{e.reply} approved (written by {e.author}; {e.rule}), sha256 {e.hash[:12]}"),
+    ev.ReplyEndorsed: (lambda e: f"{e.reply} approuvée en partie ({e.rule}) ; il manque : {_list(e.missing)}",
+                       lambda e: f"{e.reply} endorsed ({e.rule}); still needed: {_list(e.missing)}"),
     ev.ReplyRejected: (lambda e: f"{e.reply} refusée : {e.why}", lambda e: f"{e.reply} rejected: {e.why}"),
     ev.ReplyPublished: _both(_published),
 }

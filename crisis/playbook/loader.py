@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from crisis.errors import ContentError, NotFoundError
-from crisis.playbook.durations import parse_duration
+from crisis.playbook.durations import parse_duration, parse_period, shortest
 from crisis.playbook.model import (
     QueryText,
     FACT_TYPES,
@@ -24,6 +24,8 @@ from crisis.playbook.model import (
     SEVERITIES,
     SLA_KINDS,
     Approval,
+    ApprovalEntry,
+    Preapproval,
     ChecklistItem,
     Condition,
     Detection,
@@ -37,6 +39,7 @@ from crisis.playbook.model import (
 )
 from crisis.settings import LANGUAGES
 from crisis.yamlfile import NAME, compose_yaml, read_mapping
+from crisis.yamlfile import kind_of as _kind
 from crisis.yamlfile import Source as _Source
 from crisis.yamlfile import read_int as _int
 from crisis.yamlfile import read_list as _list
@@ -141,7 +144,7 @@ def _fact(src: _Source, node: yaml.Node, where: str) -> Fact:
 
 def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Step:
     m = _mapping(src, node, where, required=("id", "title"),
-                 optional=("checklist", "requires_facts", "when", "due", "reply", "approve", "guards", "on_enter"))
+                 optional=("checklist", "requires_facts", "when", "due", "reply", "approve", "preapproved", "guards", "on_enter"))
     step_id = _name(src, m["id"], f"{where}.id")
     if step_id in LIFECYCLE_STATES:
         raise src.error(m["id"], f"{where}.id", f"{step_id!r} is a lifecycle state; give the step another name")
@@ -151,11 +154,10 @@ def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> 
         items.append(ChecklistItem(_name(src, im["id"], f"{where}.checklist[{i}].id"),
                                    Localized(**{lang: _text(src, im[lang], f"{where}.checklist[{i}].{lang}") for lang in LANGUAGES})))
     _unique(src, [(i.id, item_node) for i, item_node in zip(items, m["checklist"].value if "checklist" in m else ())], f"{where}.checklist")
-    approve = None
-    if "approve" in m:
-        am = _mapping(src, m["approve"], f"{where}.approve", required=("roles",), optional=("from",))
-        approve = Approval(_names(src, am["roles"], f"{where}.approve.roles"),
-                           _severity(src, am["from"], f"{where}.approve.from") if "from" in am else SEVERITIES[-1])
+    approve = _approval(src, m["approve"], f"{where}.approve", facts) if "approve" in m else None
+    preapproved = _preapproval(src, m["preapproved"], f"{where}.preapproved") if "preapproved" in m else None
+    if preapproved is not None and "reply" not in m:
+        raise src.error(m["preapproved"], f"{where}.preapproved", "only a step with a `reply` can have a pre-approved statement")
     return Step(
         id=step_id,
         title=_localized(src, m["title"], f"{where}.title"),
@@ -165,10 +167,44 @@ def _step(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> 
         due=_per_severity(src, m["due"], f"{where}.due") if "due" in m else {},
         reply=_name(src, m["reply"], f"{where}.reply") if "reply" in m else None,
         approve=approve,
+        preapproved=preapproved,
         guards=_names(src, m["guards"], f"{where}.guards", STEP_GUARDS, "guard") if "guards" in m else (),
         on_enter=_names(src, m["on_enter"], f"{where}.on_enter", STEP_ACTIONS, "action") if "on_enter" in m else (),
         line=node.start_mark.line + 1,
     )
+
+
+def _approval(src: _Source, node: yaml.Node, where: str, facts: dict[str, Fact]) -> Approval:
+    """`{roles, from, also: [{roles, at, when}]}`: one holder of `roles` approves from `from`; each line of `also`
+    adds roles that approve as well, at a severity (`at: SEV1`) and/or on facts (`when: {sensitive_stakes: true}`)."""
+    am = _mapping(src, node, where, required=("roles",), optional=("from", "also"))
+    also = []
+    for i, entry in enumerate(_list(src, am["also"], f"{where}.also") if "also" in am else ()):
+        em = _mapping(src, entry, f"{where}.also[{i}]", required=("roles",), optional=("at", "when"))
+        if "at" not in em and "when" not in em:
+            raise src.error(entry, f"{where}.also[{i}]", "say when these roles approve too: `at: SEVn`, `when: {FACT: VALUE}`, or both")
+        also.append(ApprovalEntry(_names(src, em["roles"], f"{where}.also[{i}].roles"),
+                                  _severity(src, em["at"], f"{where}.also[{i}].at") if "at" in em else None,
+                                  _conditions(src, em["when"], f"{where}.also[{i}].when", facts) if "when" in em else ()))
+    return Approval(_names(src, am["roles"], f"{where}.roles"),
+                    _severity(src, am["from"], f"{where}.from") if "from" in am else SEVERITIES[-1], tuple(also))
+
+
+def _preapproval(src: _Source, node: yaml.Node, where: str) -> Preapproval:
+    """`{version, approved_by, templates: {FILE: SHA256}}`."""
+    pm = _mapping(src, node, where, required=("version", "approved_by", "templates"))
+    if not isinstance(pm["templates"], yaml.MappingNode):
+        raise src.error(pm["templates"], f"{where}.templates", f"expected a mapping of file names to SHA-256, found {_kind(pm['templates'])}")
+    templates = {}
+    for key, value in pm["templates"].value:
+        name = _text(src, key, f"{where}.templates")
+        digest = _text(src, value, f"{where}.templates.{name}")
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise src.error(value, f"{where}.templates.{name}", "expected the file's SHA-256, 64 hexadecimal digits (sha256sum FILE)")
+        templates[name] = digest
+    if not templates:
+        raise src.error(pm["templates"], f"{where}.templates", "list each approved template file with its SHA-256")
+    return Preapproval(_text(src, pm["version"], f"{where}.version"), _text(src, pm["approved_by"], f"{where}.approved_by"), templates)
 
 
 def _unique(src: _Source, pairs: list[tuple[str, yaml.Node]], where: str) -> None:
@@ -234,6 +270,7 @@ def parse_playbook(text: str, path: str) -> Playbook:
         if level not in levels:
             raise src.error(node, f"escalation.by_severity.{sev}", f"{level!r} is not a level; expected one of: {', '.join(levels)}")
         by_severity[sev] = level
+    limitations = _limitations(src, top["limitation"], facts) if "limitation" in top else ()
 
     return Playbook(
         id=_name(src, top["id"], "id"),
@@ -250,7 +287,8 @@ def parse_playbook(text: str, path: str) -> Playbook:
         sla=sla,
         escalation_levels=levels,
         escalation_by_severity=by_severity,
-        limitation=_limitation(src, top["limitation"], facts) if "limitation" in top else None,
+        limitation=limitations[0] if limitations else None,
+        limitations=limitations,
         path=path,
         source=text,
         permissions=_permissions(src, top["permissions"]) if "permissions" in top else {},
@@ -295,15 +333,32 @@ def _detection(src: _Source, node: yaml.Node) -> Detection:
                      queries, src.path)
 
 
-def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> Limitation:
-    m = _mapping(src, node, "limitation", required=("from_fact", "period", "warn_before", "note"))
-    fact = _text(src, m["from_fact"], "limitation.from_fact")
+def _limitations(src: _Source, node: yaml.Node, facts: dict[str, Fact]) -> tuple[Limitation, ...]:
+    """One limitation (a mapping) or several (a list of mappings, each with its `id`)."""
+    if not isinstance(node, yaml.SequenceNode):
+        return (_limitation(src, node, facts, "limitation"),)
+    found = tuple(_limitation(src, item, facts, f"limitation[{i}]") for i, item in enumerate(_list(src, node, "limitation")))
+    ids = [rule.id for rule in found]
+    for i, rule in enumerate(found):
+        if ids.count(rule.id) > 1 or (len(found) > 1 and rule.id == "limitation"):
+            raise src.error(node.value[i], f"limitation[{i}]", "each limitation of a list needs its own `id`")
+    return found
+
+
+def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact], where: str) -> Limitation:
+    m = _mapping(src, node, where, required=("from_fact", "period", "warn_before", "note"), optional=("id",))
+    fact = _text(src, m["from_fact"], f"{where}.from_fact")
     if fact not in facts or facts[fact].type != "date":
-        raise src.error(m["from_fact"], "limitation.from_fact", f"{fact!r} must be a declared fact of type date")
-    period, warn = _duration(src, m["period"], "limitation.period"), _duration(src, m["warn_before"], "limitation.warn_before")
-    if warn >= period:
-        raise src.error(m["warn_before"], "limitation.warn_before", "must be shorter than the period")
-    return Limitation(fact, period, warn, _localized(src, m["note"], "limitation.note"))
+        raise src.error(m["from_fact"], f"{where}.from_fact", f"{fact!r} must be a declared fact of type date")
+    try:
+        period = parse_period(_text(src, m["period"], f"{where}.period"))
+    except ValueError as exc:
+        raise src.error(m["period"], f"{where}.period", f"{exc}, or in calendar months or years (3mo, 1y)") from None
+    warn = _duration(src, m["warn_before"], f"{where}.warn_before")
+    if warn >= shortest(period):
+        raise src.error(m["warn_before"], f"{where}.warn_before", "must be shorter than the period")
+    rule_id = _name(src, m["id"], f"{where}.id") if "id" in m else "limitation"
+    return Limitation(fact, period, warn, _localized(src, m["note"], f"{where}.note"), rule_id)
 
 
 def load_playbook(path: Path) -> Playbook:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from crisis.playbook.durations import Period
+
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")  # most severe first
 FACT_TYPES = ("bool", "text", "int", "date", "choice", "url")
 OPERATORS = ("eq", "gte", "gt", "lte", "lt", "in")
@@ -98,9 +100,38 @@ class ChecklistItem:
 
 
 @dataclass(frozen=True)
+class ApprovalEntry:
+    """A line of the approval matrix: `roles` must also approve when the incident is `at` this severity or above
+    and every condition of `when` holds (e.g. SEV1 → direction; `sensitive_stakes: true` → legal)."""
+
+    roles: tuple[str, ...]
+    at: str | None = None
+    when: tuple[Condition, ...] = ()
+
+    def applies(self, severity: str, values: Mapping[str, Any]) -> bool:
+        return (self.at is None or severity_rank(severity) <= severity_rank(self.at)) and all_hold(self.when, values)
+
+
+@dataclass(frozen=True)
 class Approval:
     roles: tuple[str, ...]
     from_severity: str
+    also: tuple[ApprovalEntry, ...] = ()  # the approval matrix: roles that approve as well, per severity and per fact
+
+    def extra_roles(self, severity: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+        """Each role of the matrix that must approve too, now: every one of them, beside one holder of `roles`."""
+        return tuple(dict.fromkeys(role for entry in self.also if entry.applies(severity, values) for role in entry.roles))
+
+
+@dataclass(frozen=True)
+class Preapproval:
+    """A statement approved in advance (typically the holding statement): its version, who approved it, and the
+    SHA-256 of each template file approved. While the files are unchanged and the draft is not edited (only the
+    declared values and facts vary), the on-call may approve their own draft, at any hour and severity."""
+
+    version: str
+    approved_by: str
+    templates: Mapping[str, str]  # file name → SHA-256 of its text
 
 
 @dataclass(frozen=True)
@@ -125,6 +156,7 @@ class Step:
     due: Mapping[str, timedelta] = field(default_factory=dict)
     reply: str | None = None
     approve: Approval | None = None
+    preapproved: Preapproval | None = None
     guards: tuple[str, ...] = ()
     on_enter: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)
@@ -166,12 +198,14 @@ class Detection:
 
 @dataclass(frozen=True)
 class Limitation:
-    """A legal deadline counted from a date fact, e.g. 3 months from first publication."""
+    """A legal deadline counted from a date fact, e.g. 3 calendar months from first publication; `id` names it
+    among the playbook's limitations (defamation, discriminatory defamation, an insurer's complaint deadline)."""
 
     from_fact: str
-    period: timedelta
+    period: Period
     warn_before: timedelta
     note: Localized
+    id: str = "limitation"
 
 
 @dataclass(frozen=True)
@@ -194,6 +228,7 @@ class Playbook:
     path: str
     source: str = field(repr=False, compare=False)
     permissions: Mapping[str, Permission] = field(default_factory=dict)
+    limitations: tuple[Limitation, ...] = ()  # every legal deadline; `limitation` is the first of them
 
     def step(self, step_id: str) -> Step:
         return next(step for step in self.steps if step.id == step_id)

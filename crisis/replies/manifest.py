@@ -7,6 +7,11 @@ responder gives when drafting (beside the incident's facts and fields), with sam
         sample: {fr: "15 h", en: "3 pm"}
     replies:
       holding_statement: {channels: [x, facebook, instagram, linkedin, website]}
+      right_of_reply:
+        channels: [email]
+        refuse:                    # the law excludes it where the person can answer under the message
+          when: {platform: [google_business, tripadvisor, trustpilot, facebook]}
+          why: {fr: "…", en: "…"}
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from crisis.settings import LANGUAGES
 MANIFEST = "replies.yaml"
 # What every template may use beside the declared values: the incident's fields, its facts, the responder, and
 # the values a responder may always give (the author and text of the mention answered, the brand's contact).
-FIELDS = ("ref", "title", "channel", "lang", "severity", "brand", "facts", "responder")
+FIELDS = ("ref", "title", "channel", "lang", "severity", "brand", "facts", "responder", "done", "published")
 FREE_VALUES = ("author", "mention", "contact")
 SAMPLES = {"ref": "INC-0042", "title": "Sample incident", "severity": "SEV2", "brand": "Acme", "responder": "Ana",
-           "author": "", "mention": "", "contact": "contact@example.com"}
+           "author": "", "mention": "", "contact": "contact@example.com",
+           "done": [], "published": []}  # the check renders as if nothing were done yet: a statement then claims nothing
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -39,10 +45,24 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A reply that may not be drafted when a fact has one of `values`, and why (e.g. no right of reply where the
+    platform lets us answer under the message)."""
+
+    fact: str
+    values: tuple[str, ...]
+    why: dict[str, str]
+
+    def applies(self, facts: dict) -> bool:
+        return facts.get(self.fact) in self.values
+
+
+@dataclass(frozen=True)
 class Manifest:
     path: str
     channels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # reply name → channels it is written for
     values: dict[str, Value] = field(default_factory=dict)
+    refusals: dict[str, Refusal] = field(default_factory=dict)  # reply name → when it is refused
 
     def channels_of(self, reply: str) -> tuple[str, ...]:
         return self.channels.get(reply, ())
@@ -73,7 +93,7 @@ def load_manifest(folder: Path) -> Manifest:
                     isinstance(v, str) for v in spec[key].values()):
                 raise ContentError(f"{where}.{key}: expected a text in each of {', '.join(LANGUAGES)}")
         values[value_id] = Value(value_id, {k: str(v) for k, v in spec["ask"].items()}, {k: str(v) for k, v in spec["sample"].items()})
-    channels = {}
+    channels, refusals = {}, {}
     for reply, spec in (data.get("replies") or {}).items():
         where = f"{path}: replies.{reply}"
         listed = spec.get("channels") if isinstance(spec, dict) else None
@@ -83,4 +103,17 @@ def load_manifest(folder: Path) -> Manifest:
         if unknown:
             raise ContentError(f"{where}.channels: unknown channel {unknown[0]!r}; expected one of: {', '.join(CHANNELS)}")
         channels[reply] = tuple(listed)
-    return Manifest(str(path), channels, values)
+        if isinstance(spec, dict) and "refuse" in spec:
+            refusals[reply] = _refusal(spec["refuse"], f"{where}.refuse")
+    return Manifest(str(path), channels, values, refusals)
+
+
+def _refusal(spec: object, where: str) -> Refusal:
+    """`{when: {fact: [values]}, why: {fr, en}}`. Raises ContentError."""
+    when = spec.get("when") if isinstance(spec, dict) else None
+    why = spec.get("why") if isinstance(spec, dict) else None
+    if not (isinstance(when, dict) and len(when) == 1 and isinstance(next(iter(when.values())), list)) \
+            or not (isinstance(why, dict) and set(why) == set(LANGUAGES)):
+        raise ContentError(f"{where}: expected {{when: {{FACT: [VALUES]}}, why: {{fr: ..., en: ...}}}}")
+    fact, values = next(iter(when.items()))
+    return Refusal(str(fact), tuple(str(v) for v in values), {k: str(v) for k, v in why.items()})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 from collections.abc import Iterator, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,8 +152,20 @@ def _environment() -> _Sandbox:
         env.filters.pop(name, None)
     for name, original in list(env.filters.items()):
         env.filters[name] = _guarded(name, original)
-    env.filters.update(crisis_out=_out, crisis_concat=_concat, crisis_loop=_loop)
+    env.filters.update(crisis_out=_out, crisis_concat=_concat, crisis_loop=_loop, thousands=thousands)
     return env
+
+
+def thousands(number: Any, lang: str = "en") -> str:
+    """A whole number grouped by thousands as each language writes it: `12 000` in French (narrow no-break space),
+    `12,000` in English; anything else is returned as text.
+
+    >>> thousands(12000, "fr"), thousands(12000, "en")
+    ('12\u202f000', '12,000')
+    """
+    if isinstance(number, bool) or not isinstance(number, int):
+        return str(number)
+    return f"{number:,}".replace(",", "\u202f") if lang == "fr" else f"{number:,}"
 
 
 _ENV = _environment()
@@ -243,9 +256,11 @@ def template_variables(tree: nodes.Template) -> tuple[set[str], set[str]]:
 def render_template(path: Path, context: Mapping[str, Any], *, seconds: float = limits.MAX_SECONDS) -> str:
     """Render `path` with `context` (its `facts` a mapping) within the limits of `crisis.replies.limits` (CPU
     `seconds`). Raises ContentError naming file, line and the problem, or the limit that stopped it."""
-    tree = _Guard().visit(parse_template(path))
-    code = _ENV.compile(tree, name=path.name, filename=str(path))
-    template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    template = _compiled(path, stat.st_mtime_ns, stat.st_size)
     values = {**context, "facts": _Facts(context.get("facts") or {})}
     try:
         with limits.budget(seconds=seconds):
@@ -264,6 +279,13 @@ def render_template(path: Path, context: Mapping[str, Any], *, seconds: float = 
         raise ContentError(f"{path}:{_line(exc, path)}: refused: {(exc.message or '').rstrip('.')}; this template was stopped") from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise ContentError(f"{path}:{_line(exc, path)}: the template failed: {exc.__class__.__name__}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(path: Path, mtime_ns: int, size: int) -> Any:
+    """The checked and compiled template, kept while the file is unchanged (its time and size are the key)."""
+    code = _ENV.compile(_Guard().visit(parse_template(path)), name=path.name, filename=str(path))
+    return _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None))
 
 
 def _line(exc: BaseException, path: Path) -> int | str:
@@ -300,6 +322,7 @@ def check_replies(playbook: Playbook, templates_dir: Path) -> list[Finding]:
                                     f"declared in {manifest.path}"))
         for fact in sorted(used_facts - facts):
             findings.append(Finding(str(t.path), _first_line(tree, "facts"), f"fact {fact!r} is not a fact of playbook {playbook.id}"))
+    findings += _stale_preapprovals(playbook, folder)
     if any(f.level == "error" for f in findings):
         return findings
     names = sorted({t.name for t in files} | {s.reply for s in playbook.steps if s.reply})
@@ -321,6 +344,26 @@ def check_replies(playbook: Playbook, templates_dir: Path) -> list[Finding]:
                 for breach in breaches(CHANNELS[channel], text, allowed=(SAMPLES["contact"],)):
                     findings.append(Finding(str(path), 0, f"rendered with the samples for {channel} in {lang}: {breach}"))
     return findings
+
+
+def _stale_preapprovals(playbook: Playbook, folder: Path) -> list[Finding]:
+    """A pre-approved statement whose template file changed (or vanished) since its approval: it may no longer go out
+    under the on-call's own approval, so the check says so before a night shift finds out."""
+    found = []
+    for step in playbook.steps:
+        if step.preapproved is None:
+            continue
+        for name, digest in step.preapproved.templates.items():
+            path = folder / name
+            current = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            if current != digest:
+                found.append(Finding(playbook.path, step.line, f"step {step.id}: pre-approved version {step.preapproved.version} covers {name}, "
+                                     + ("which is missing" if current is None else f"which has changed since (sha256 {current})")
+                                     + "; have the new text approved and record its SHA-256 in `preapproved.templates`"))
+        for lang in LANGUAGES:
+            if step.reply and f"{step.reply}.{lang}{SUFFIX}" not in step.preapproved.templates:
+                found.append(Finding(playbook.path, step.line, f"step {step.id}: the pre-approval lists no {step.reply}.{lang}{SUFFIX}", "warning"))
+    return found
 
 
 def _finding(path: Path, message: str) -> Finding:

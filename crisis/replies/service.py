@@ -79,10 +79,17 @@ def preview_reply(session: Session, ref: str, *, templates_dir: Path, template: 
                          hint=f"values: {', '.join([*manifest.values, *FREE_VALUES])}")
     context: dict[str, Any] = {
         "ref": incident.ref, "title": incident.title, "channel": channel, "lang": lang, "severity": incident.severity,
-        "facts": {f.fact_id: f.value for f in incident.facts}, "responder": responder, "author": "", "mention": "", **values}
+        "facts": {f.fact_id: f.value for f in incident.facts}, "responder": responder, "author": "", "mention": "", **values,
+        # What the timeline shows done, so that a statement asserts nothing else: checklist items ticked, replies published.
+        "done": sorted({m.item_id for m in incident.marks}),
+        "published": sorted(set(session.scalars(select(Reply.template).where(Reply.incident_id == incident.id, Reply.status == "published"))))}
     for key, value in (("brand", incident.brand), ("contact", contact)):
         if value and key not in values:
             context[key] = value
+    refusal = manifest.refusals.get(name)
+    if refusal is not None and refusal.applies(context["facts"]):
+        raise RefusedError(f"{incident.ref}: no {name} when {refusal.fact} is {context['facts'][refusal.fact]}: {refusal.why[lang]}",
+                           hint=f"crisis reply draft {incident.ref} --template ANOTHER (crisis templates list --playbook {playbook.id})")
     path = find_template(templates_dir, playbook.id, name, channel=channel, lang=lang)
     names, _ = template_variables(parse_template(path))
     if "contact" in names and "contact" not in context:
@@ -149,25 +156,73 @@ def get_reply(session: Session, ref: str, reply_id: str) -> Reply:
 def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id: str, *, roster: Roster | None) -> Reply:
     """Approve a draft (or approve again a reply whose approval no longer suffices since the severity rose). At or
     above the step's approval severity, only someone other than the author holding an approving role may (without
-    a roster, roles cannot be checked: only the author is refused). Raises RefusedError naming the rule."""
+    a roster, roles cannot be checked: only the author is refused). The step's approval matrix adds roles that
+    approve as well (SEV1 → direction, a sensitive fact → legal): each such approval is recorded (`reply_endorsed`)
+    and the reply stays a draft until a holder of every role has approved. A pre-approved statement (its template
+    files unchanged since the recorded version, its text not edited) may be approved by its author, the on-call,
+    at any hour. Raises RefusedError naming the rule."""
     incident = _open_incident(session, ref, "approve a reply", actor, roster, "approve")
     reply = get_reply(session, ref, reply_id)
-    rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
-    if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
+    playbook = pinned_playbook(session, incident)
+    actor_of_record = actor
+    step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
+    edited = session.scalar(select(Event.id).where(Event.incident_id == incident.id, Event.kind == events.ReplyEdited.kind,
+                                                   Event.data["reply"].as_string() == reply.label).limit(1))
+    preapproved = step.preapproved if step is not None else None
+    if preapproved is not None and actor == reply.author and edited is None and (roster is None or roster.find_person(actor)) \
+            and preapproved.templates.get(Path(reply.template_path).name) == _file_sha256(Path(reply.template_path)):
         reply = _in_status(reply, ("draft",), "approved")
-    checked = "no approval rule at this severity"
-    if rule is not None:
-        problem = _four_eyes_problem(actor, reply, rule, incident.severity, roster)
-        if problem:
-            raise RefusedError(problem, hint=_holders_hint(roster, rule.roles, reply.author))
-        # Without an oncall.yaml nobody's roles can be checked (the house rule: anyone may act); the second pair of eyes still is.
-        checked = f"four-eyes at {rule.from_severity}+ by a holder of {', '.join(rule.roles)}" if roster is not None else \
-            f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
+        checked = (f"pre-approved statement, version {preapproved.version} approved by {preapproved.approved_by}; "
+                   f"only declared values and facts differ, approved by the on-call")
+    else:
+        rule = _rule_in_force(playbook, incident, reply)
+        values = {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}}
+        extra = step.approve.extra_roles(incident.severity, values) if step is not None and step.approve is not None else ()
+        if extra:  # the matrix: the base rule's roles and each extra role, all approving
+            rule = Approval(tuple(dict.fromkeys([*(rule.roles if rule else ()), *extra])), rule.from_severity if rule else incident.severity)
+        if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
+            reply = _in_status(reply, ("draft",), "approved")
+        checked = "no approval rule at this severity"
+        if rule is not None:
+            problem = _four_eyes_problem(actor, reply, rule, incident.severity, roster)
+            if problem:
+                raise RefusedError(problem, hint=_holders_hint(roster, rule.roles, reply.author))
+            # Without an oncall.yaml nobody's roles can be checked (the house rule: anyone may act); the second pair of eyes still is.
+            checked = f"four-eyes at {rule.from_severity}+ by a holder of {', '.join(rule.roles)}" if roster is not None else \
+                f"four-eyes at {rule.from_severity}+; roles not checked: the workspace has no oncall.yaml"
+        if extra and roster is not None:
+            endorsed = session.scalars(select(Event.actor).where(Event.incident_id == incident.id, Event.kind == events.ReplyEndorsed.kind,
+                                                                 Event.data["hash"].as_string() == reply.text_hash)).all()
+            held = {role for person in {*endorsed, actor} for role in roster.roles_of(person)}
+            base = _rule_in_force(playbook, incident, reply)
+            missing = [r for r in extra if r not in held] + ([" or ".join(base.roles)] if base and not held & set(base.roles) else [])
+            if missing:
+                append_event(session, incident, clock.now(), actor, events.ReplyEndorsed(
+                    reply=reply.label, hash=reply.text_hash, author=reply.author,
+                    rule=f"approval matrix at {incident.severity}: {', '.join(rule.roles)}", missing=missing))
+                return reply
+            checked = f"approval matrix at {incident.severity}: approved by holders of {', '.join(rule.roles)}"
+            if base is not None:  # the approver of record is the one the step's own rule names (publishing checks it)
+                actor_of_record = next(p for p in (actor, *endorsed) if set(roster.roles_of(p)) & set(base.roles))
     now = clock.now()
-    reply.status, reply.decided_by, reply.decided_at = "approved", actor, now
+    reply.status, reply.decided_by, reply.decided_at = "approved", actor_of_record, now
     append_event(session, incident, now, actor, events.ReplyApproved(reply=reply.label, hash=reply.text_hash, author=reply.author,
                                                                      rule=checked))
     return reply
+
+
+def _preapproved(session: Session, incident: Incident, reply: Reply) -> bool:
+    """Whether this very text went out under a pre-approval (recorded on its approval event)."""
+    rules = session.scalars(select(Event.data).where(Event.incident_id == incident.id, Event.kind == events.ReplyApproved.kind)).all()
+    return any(d.get("hash") == reply.text_hash and str(d.get("rule", "")).startswith("pre-approved statement") for d in rules)
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a template file as it is now; None if it is gone."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _rule_in_force(playbook: Playbook, incident: Incident, reply: Reply) -> Approval | None:
@@ -220,7 +275,8 @@ def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
         raise RefusedError(f"{reply.label}'s text is not the text that was approved: it changed after its approval",
                            hint="reject it and draft it again, then have the new text approved")
     rule = _rule_in_force(pinned_playbook(session, incident), incident, reply)
-    if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster):
+    if rule is not None and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster) \
+            and not _preapproved(session, incident, reply):
         raise RefusedError(f"{reply.label} was approved by {reply.decided_by}, which no longer suffices: {incident.ref} is "
                            f"{incident.severity} now, and at {rule.from_severity} and above a statement is approved by someone "
                            f"other than its author holding {', '.join(rule.roles)}",
