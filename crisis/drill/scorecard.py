@@ -14,6 +14,9 @@ from crisis.incident import events as ev
 from crisis.playbook.model import severity_rank
 
 
+PROMISING = ("holding_statement", "update")  # statements that give the time of the next one
+
+
 @dataclass(frozen=True)
 class Moment:
     """One timeline event as the scorecard reads it: its place in the chain, when, who, what."""
@@ -101,6 +104,9 @@ def _held(objective: Objective, moments: list[Moment], start: datetime, contact:
     match objective.expect:
         case "four_eyes":
             approvals = {m.event.reply: m for m in moments if isinstance(m.event, ev.ReplyApproved)}
+            tried = next((m for m in moments if isinstance(m.event, ev.DrillMoveRefused) and m.event.breach), None)
+            if tried is not None:  # the engine's guard held, not the team
+                return False, _proof(tried, start)
             for m in published:
                 approval = approvals.get(m.event.reply)
                 if approval is None or approval.actor == approval.event.author:
@@ -113,10 +119,17 @@ def _held(objective: Objective, moments: list[Moment], start: datetime, contact:
             bad = next((m for m in moments if isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic), None)
             return (False, _proof(bad, start)) if bad else (True, "no critic's message removed")
         case "update_promises_kept":
-            # a statement promises the next update; a deadline breached after the first one means a promise slipped
-            first = published[0].seq if published else None
-            bad = next((m for m in moments if first is not None and m.seq > first and isinstance(m.event, ev.DeadlineBreached)), None)
-            return (False, _proof(bad, start)) if bad else (True, "no deadline breached after the first statement")
+            # a holding statement or an update promises the next one: the promise holds while statements keep coming
+            # with no deadline breached in between, and the last statement is not a promise left hanging
+            templates = _templates(moments)
+            if not published:
+                return True, "no statement published, so no update promised"
+            bad = next((m for m in moments if published[0].seq < m.seq < published[-1].seq and isinstance(m.event, ev.DeadlineBreached)), None)
+            if bad is not None:
+                return False, _proof(bad, start)
+            if templates.get(published[-1].event.reply) in PROMISING:
+                return False, f"{_proof(published[-1], start)}: its promised update never came"
+            return True, f"{len(published)} statement(s), each promise followed by the next statement"
     raise ValueError(f"unknown untimed expectation {objective.expect!r}")
 
 

@@ -7,6 +7,7 @@ it breaks a rule of the trade (self-approval, publishing unapproved)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -87,11 +88,16 @@ def _values(runtime: Runtime, playbook_id: str, lang: str) -> dict[str, str]:
     return {name: value.sample[lang] for name, value in manifest.values.items()}
 
 
-def _draft(runtime: Runtime, session, ref: str, actor: str, args: dict[str, Any], lang: str, contact: str) -> str:
-    """Draft a reply as `crisis reply draft` does: the step's (or a named) template, or the team's own words on it."""
+def _draft(runtime: Runtime, session, ref: str, actor: str, args: dict[str, Any], lang: str, contact: str) -> list[str]:
+    """Draft a reply as `crisis reply draft` does: the step's (or a named) template, or the team's own words on it.
+    `template: step` does nothing in a step that asks for no statement, or whose statement is already drafted."""
     incident = incidents.get_incident(session, ref)
     playbook = incidents.pinned_playbook(session, incident)
     template = args.get("template")
+    if template == "step" and "text" not in args:
+        step = replies._current_step(incident, playbook)
+        if step is None or not step.reply or any(r.template == step.reply and r.status != "rejected" for r in replies.list_replies(session, ref)):
+            return []
     if template in (None, "step") and "text" in args:
         step = replies._current_step(incident, playbook)
         template = (step.reply if step and step.reply else None) or next(s.reply for s in playbook.steps if s.reply)
@@ -100,9 +106,11 @@ def _draft(runtime: Runtime, session, ref: str, actor: str, args: dict[str, Any]
                                     lang=args.get("lang") or lang, values={**_values(runtime, playbook.id, lang), **(args.get("values") or {})},
                                     responder=actor.capitalize(), contact=contact)
     edited = text_of(args["text"], lang) if "text" in args else None
+    if edited is not None:  # the team's own words: drafted under the step's approval rule, but from no template
+        preview = dataclasses.replace(preview, template="")
     reply = replies.draft_reply(session, runtime.clock, actor, ref, preview, edited=edited, contact=contact,
                                 responder=actor.capitalize(), roster=runtime.roster)
-    return reply.label
+    return [reply.label]
 
 
 def _humour_too_early(runtime: Runtime, ref: str) -> bool:
@@ -142,7 +150,7 @@ def perform(runtime: Runtime, ref: str, action: Action, cue: Cue, *, scenario: S
                         for item in incidents.situation(incident, playbook).open_items(step):
                             incidents.check_item(session, clock, actor, ref, item, roster=roster)
                 case "draft":
-                    return [_draft(runtime, session, ref, actor, args, lang, contact)]
+                    return _draft(runtime, session, ref, actor, args, lang, contact)
                 case "approve":
                     replies.approve_reply(session, clock, actor, ref, args.get("reply") or last_reply or "R1", roster=roster)
                 case "reject":

@@ -87,13 +87,34 @@ def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settin
     Raises ContentError for a playbook or template that cannot be read, StorageError for the temp database."""
     folder = Path(tempfile.mkdtemp(prefix="crisis-drill-"))
     start = simulation_start(scenario)
-    runtime = Runtime(replace(settings, database_url=f"sqlite:///{folder / 'drill.db'}"), VirtualClock(start), roster=roster,
+    url = f"sqlite:///{folder / 'drill.db'}"
+    runtime = Runtime(replace(settings, database_url=url), VirtualClock(start), engine=lambda: _throwaway_engine(url), roster=roster,
                       notifiers=recording_notifiers())
     try:
         return _Simulation(runtime, scenario, play, seed, start, poll, batch).run()
     finally:
-        runtime.close()
+        if "engine" in runtime.__dict__:
+            runtime.engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _throwaway_engine(url: str):
+    """The drill's database: migrated like any, but never synced to disk (it is deleted at the end)."""
+    from sqlalchemy import event
+
+    from crisis.db import open_engine
+
+    engine = open_engine(url)
+
+    def no_sync(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute("PRAGMA journal_mode=MEMORY")
+        cursor.close()
+
+    event.listen(engine, "connect", no_sync)
+    engine.dispose()  # the connection that migrated goes; the next ones skip the syncs
+    return engine
 
 
 @dataclass(order=True)
