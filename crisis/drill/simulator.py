@@ -40,7 +40,7 @@ from crisis.triage.readers import Mention
 from crisis.triage.service import Tally, ingest_batch
 
 ORIGIN = date(2026, 1, 5)  # a Monday: a simulation starts at the first `start` moment on or after it (09:00 UTC without one)
-POLL = timedelta(minutes=15)  # how often the mention stream is read, as a monitoring tool polls
+POLL = timedelta(hours=1)  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
 ACTOR = "drill"
 
 
@@ -146,6 +146,7 @@ class _Simulation:
         self.moments: list[Moment] = []
         self.last_reply: str | None = None
         self.tally = Tally()
+        self.last_ingest = timedelta(0)
         self.contact = runtime.settings.contact or f"contact@{''.join(c for c in scenario.brand.lower() if c.isalnum())}.example"
 
     @property
@@ -162,7 +163,7 @@ class _Simulation:
             at = min(self._next_instant(), end)
             if at > self.now:
                 self.runtime.clock.advance(at - self.now)
-            self._ingest(at)
+            self._ingest(at, force=at >= end)
             if self._deadline_due():
                 from crisis.scheduler import tick
 
@@ -183,7 +184,7 @@ class _Simulation:
         candidates += [q.at for q in self.queue[:1]] + [deadline_of(i) for i in self.open_points.values()]
         pending = [s[0].at for s in self.streams.values() if s]
         if pending:
-            candidates.append(max(min(pending), self.now + self.poll))
+            candidates.append(min(pending) if self.incident_id is None else max(min(pending), self.last_ingest + self.poll))
         with self.runtime.unit_of_work() as session:
             due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status == "armed"))
         if due is not None:
@@ -197,7 +198,13 @@ class _Simulation:
                                                                                          Deadline.due_at <= self.runtime.clock.now())))
 
     # the MEL ----------------------------------------------------------------------------------
-    def _ingest(self, upto: timedelta) -> None:
+    def _ingest(self, upto: timedelta, *, force: bool = False) -> None:
+        """Ingest, in batches, what the stream holds up to `upto`: at every instant until the incident opens, then at
+        most every `poll` (a batch costs a re-measure of the incident), and always for a single post or article."""
+        single = any(s and len(s) == 1 and s[0].at <= upto for k, s in self.streams.items() if k != "background")
+        if not (force or single or self.incident_id is None or upto >= self.last_ingest + self.poll):
+            return
+        self.last_ingest = upto
         due: list[SimulatedMention] = []
         for key, stream in self.streams.items():
             n = next((k for k, m in enumerate(stream) if m.at > upto), len(stream))
@@ -251,11 +258,11 @@ class _Simulation:
             elif isinstance(body, FactKnown):
                 self._trigger("fact_known", None, cue)
             self._trigger("inject", inject.id, cue)
-        self._ingest(upto)
+        self._ingest(upto, force=self.incident_id is None)
 
     def _settle_defaults(self, upto: timedelta) -> None:
         for point_id, inject in sorted(self.open_points.items(), key=lambda kv: deadline_of(kv[1])):
-            if deadline_of(inject) <= upto:
+            if inject.id in self.open_points and deadline_of(inject) <= upto:
                 self._settle(inject, None)
 
     def _settle(self, inject: Inject, answer: tuple[str, timedelta] | None, actor: str = ACTOR) -> None:
