@@ -188,12 +188,14 @@ def remove_message(runtime: Runtime, ref: str, actor: str, how: str, target: str
                    fired: list[Inject]) -> None:
     """Delete or hide a message on the platform (no service does: a drill records the move): `target` is an
     inject id, a persona, or `any_critic` (the latest post or article by a critic)."""
-    persona = None
-    for inject in reversed(fired):
-        author = getattr(inject.body, "persona", None)
-        p = scenario.find_persona(author) if author else None
-        if p is not None and (inject.id == target or p.id == target or (target == "any_critic" and p.disposition in CRITICS)):
-            persona, mention = p, f"drill-{inject.id}"
+    persona, mention = None, ""
+    for inject in reversed(fired):  # a post, article or message by the persona, or a wave some of whose posts are theirs
+        authors = getattr(inject.body, "personas", None) or (getattr(inject.body, "persona", None),)
+        for p in (scenario.find_persona(a) for a in authors if a):
+            if p is not None and (inject.id == target or p.id == target or (target == "any_critic" and p.disposition in CRITICS)):
+                persona, mention = p, f"drill-{inject.id}"
+                break
+        if persona is not None:
             break
     if persona is None:
         record(runtime, ref, actor, ev.DrillMoveRefused(move=how, reason=f"no message of {target} to {how} yet"))
