@@ -68,7 +68,8 @@ class DrillRun:
     hashes: list[str]
     mentions: int
     fired: dict[str, timedelta]
-    notifications: int = 0
+    notifications: int = 0  # messages the recording notifiers kept (nothing leaves a simulation)
+    real_incidents: int = 0  # incidents not marked as a drill: always 0
 
     @property
     def timeline_digest(self) -> str:
@@ -366,6 +367,7 @@ class _Simulation:
         card = make_scorecard(self.scenario, self.moments, start=self.start, fired=self.fired, levels=levels, contact=self.contact)
         with self.runtime.unit_of_work() as session:
             hashes = list(session.scalars(select(Event.hash).order_by(Event.incident_id, Event.seq)))
+            real = session.scalar(select(func.count()).select_from(Incident).where(Incident.is_drill.is_(False))) or 0
         sent = sum(len(n.sent) for n in self.runtime.notifiers.values())  # type: ignore[attr-defined]
-        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent)
+        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real)
 
