@@ -82,19 +82,31 @@ def ratings(run) -> dict[str, str | None]:
 
 
 def test_the_same_scenario_team_and_seed_give_the_same_scorecard_and_timeline_byte_for_byte(tmp_path, monkeypatch):
-    """`crisis drill run --json` twice on the shipped catalogue case: identical output, timeline hash included."""
+    """`crisis drill run FILE --json` twice: identical output, the timeline's hash included."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "small_buzz.yaml").write_text(SMALL, encoding="utf-8")
     runner = CliRunner()
-    outputs = [runner.invoke(app, ["drill", "run", "catalogue_2012", "--team", "diligent", "--seed", "7", "--json"], catch_exceptions=False)
+    outputs = [runner.invoke(app, ["drill", "run", "small_buzz.yaml", "--team", "diligent", "--seed", "7", "--json"], catch_exceptions=False)
                for _ in range(2)]
     assert [o.exit_code for o in outputs] == [0, 0]
     assert outputs[0].stdout == outputs[1].stdout
     card = json.loads(outputs[0].stdout)
+    assert card["breaches"] == [] and card["events"] > 20 and len(card["timeline_sha256"]) == 64
+    holding = next(o for o in card["objectives"] if o["id"] == "holding")
+    assert holding["rating"] == "P" and holding["proof"].startswith("#") and "reply_published by ana" in holding["proof"]
+
+
+def test_the_demo_plays_the_catalogue_case_with_the_diligent_team_and_points_to_the_other_modes(tmp_path, monkeypatch):
+    """`crisis demo` (the README's first command): the 2012 catalogue scenario, its scorecard within the team's range."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo"], catch_exceptions=False)
+    assert result.exit_code == 0
     play = load_play(DRILLS / "teams" / "diligent.yaml")
-    assert play.expected.score_min <= card["score"] <= play.expected.score_max
-    assert card["breaches"] == [] and card["events"] > 50 and len(card["timeline_sha256"]) == 64
-    golden = next(o for o in card["objectives"] if o["id"] == "golden_hour")
-    assert golden["rating"] == "P" and golden["proof"].startswith("#") and "reply_published" in golden["proof"]
+    score = float(result.stdout.split("Score: ", 1)[1].split("/", 1)[0])
+    assert play.expected.score_min <= score <= play.expected.score_max
+    assert "catalogue_2012 played by team diligent" in result.stdout and "Rule-breakings: none" in result.stdout
+    assert "Holding statement published within the hour of the alert" in result.stdout
+    assert "crisis drill run" in result.stderr and "crisis drill show" in result.stderr
 
 
 def test_another_seed_gives_other_traffic_but_the_same_story():

@@ -187,7 +187,12 @@ def make_scorecard(scenario: Scenario, moments: list[Moment], *, start: datetime
                    levels: tuple[str, ...] = (), contact: str | None = None) -> Scorecard:
     """The whole scorecard: every objective rated, the weighted score out of 100, the breaches and refusals."""
     results = rate_objectives(scenario, moments, start=start, fired=fired, levels=levels, contact=contact)
-    refusals = tuple(f"{format_offset(m.at - start)} {m.actor}: {m.event.move} refused: {m.event.reason}"
-                     for m in moments if isinstance(m.event, ev.DrillMoveRefused))
+    refusals: list[str] = []
+    for m in moments:
+        if isinstance(m.event, ev.DrillMoveRefused):
+            reason = m.event.reason.removeprefix(f"{m.event.move} refused: ").rstrip(":")
+            line = f"{format_offset(m.at - start)} {m.actor}: {m.event.move} refused: {reason}"
+            if line not in refusals:  # the same move set off twice at one instant is refused once in the list
+                refusals.append(line)
     return Scorecard(scenario.id, results, score(scenario.objectives, {r.objective.id: r.rating for r in results}),
-                     name_breaches(results, moments), refusals)
+                     name_breaches(results, moments), tuple(refusals))
