@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisis.db import Base, UTCDateTime
@@ -30,5 +30,5 @@ class DrillRunRow(Base):
     decisions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # point → {option, at_s, by, by_default}
     ingested_s: Mapped[int] = mapped_column(default=-1)  # mentions up to this drill second are ingested
     incident_ref: Mapped[str | None] = mapped_column(String(20))
-    score: Mapped[float | None]
+    score: Mapped[float | None] = mapped_column(Float)
     report: Mapped[str | None] = mapped_column(Text)
