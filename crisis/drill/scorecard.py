@@ -172,6 +172,10 @@ def name_breaches(results: tuple[Result, ...], moments: list[Moment]) -> tuple[s
             found.add("late_ack")
         if isinstance(e, ev.DeadlineBreached) and e.deadline.startswith("first_response"):
             found.add("late_statement")
+    approvals = {m.event.reply: m for m in moments if isinstance(m.event, ev.ReplyApproved)}
+    for m in moments:  # published with no approval but its author's own: unapproved, by the four-eyes rule
+        if isinstance(m.event, ev.ReplyPublished) and (a := approvals.get(m.event.reply)) is not None and a.actor == a.event.author:
+            found.add("published_unapproved")
     for r in results:
         if r.objective.expect == "acknowledged" and r.rating not in (None, "P"):
             found.add("late_ack")
