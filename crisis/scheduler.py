@@ -62,8 +62,9 @@ def _spikes(runtime: Runtime, session: Session, report: TickReport) -> None:
 
 
 def _drills(runtime: Runtime, session: Session, report: TickReport) -> None:
-    from crisis.drill.live import advance_drills
+    from crisis.drill.live import advance_drills, start_due_drills
 
+    start_due_drills(runtime, session)
     advance_drills(runtime, session, report)
 
 

@@ -356,3 +356,64 @@ def history(as_json: Json = False) -> None:
     for r in rows:
         typer.echo(f"#{r['drill']:<4} {r['started_at'][:16]}  {r['scenario']:<26} {r['status']:<8} "
                    + (f"score {r['score']:g}" if r["score"] is not None else "") + f"  facilitator {r['facilitator']}")
+
+
+@app.command()
+def schedule(scenario: ScenarioArg,
+             cron: Annotated[str | None, typer.Option("--cron", help='A cron expression, read in the window\'s time zone, e.g. "0 10 1 */3 *".')] = None,
+             every: Annotated[str | None, typer.Option("--every", help="A period from now, e.g. 90d.")] = None,
+             window: Annotated[str | None, typer.Option("--window", help='When a drill may start, e.g. "Mon-Fri 09:00-18:00 Europe/Paris".')] = None,
+             unannounced: Annotated[bool, typer.Option("--unannounced", help="Start at a random moment inside the window (needs --window).")] = False,
+             facilitator: Annotated[str | None, typer.Option("--facilitator", help="Who runs it (default: --as or CRISIS_USER).")] = None,
+             seed: Annotated[int, typer.Option("--seed", help="Seed of the unannounced draws and of the simulated traffic.")] = 0,
+             as_: Actor = None) -> None:
+    """Schedule a scenario as a recurring live exercise: `crisis tick` starts it when due, once per occasion.
+
+    Example: crisis drill schedule catalogue_2012 --every 90d --window "Mon-Fri 09:00-18:00 Europe/Paris" --unannounced
+    """
+    from crisis.drill.live import add_schedule
+    from crisis.drill.loader import load_scenario
+
+    sc = load_scenario(_scenario_paths(scenario)[0])
+    who = facilitator or context.actor(as_)
+    with context.unit_of_work() as session:
+        row, first = add_schedule(session, context.clock(), sc.id, facilitator=who, cron=cron, every=every, window=window,
+                                  unannounced=unannounced, seed=seed)
+        schedule_id = row.id
+    typer.echo(f"schedule #{schedule_id}: {sc.id}, next drill {'(unannounced) ' if unannounced else ''}at {first:%Y-%m-%d %H:%M} UTC")
+
+
+@app.command()
+def schedules(as_json: Json = False) -> None:
+    """List the drill schedules with the start of each one's next drill.
+
+    Example: crisis drill schedules
+    """
+    from crisis.drill.live import list_schedules
+
+    with context.unit_of_work() as session:
+        rows = [{"schedule": r.id, "scenario": r.scenario_id, "cron": r.cron, "every_s": r.every_s, "window": r.window,
+                 "unannounced": r.unannounced, "facilitator": r.facilitator, "last_due_at": r.last_due_at.isoformat() if r.last_due_at else None,
+                 "next_due_at": nxt.isoformat()} for r, nxt in list_schedules(session)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("No drill scheduled.", err=True)
+    for r in rows:
+        when = r["cron"] or f"every {r['every_s'] // 3600}h"
+        typer.echo(f"#{r['schedule']:<3} {r['scenario']:<26} {when}{' in ' + r['window'] if r['window'] else ''}"
+                   f"{' unannounced' if r['unannounced'] else ''}; next {r['next_due_at'][:16]}")
+
+
+@app.command()
+def unschedule(schedule_id: Annotated[int, typer.Argument(metavar="ID", help="The schedule's number, as `drill schedules` lists it.")]) -> None:
+    """Remove a drill schedule; the runs it started stay in the history.
+
+    Example: crisis drill unschedule 1
+    """
+    from crisis.drill.live import remove_schedule
+
+    with context.unit_of_work() as session:
+        scenario = remove_schedule(session, schedule_id).scenario_id
+    typer.echo(f"schedule #{schedule_id} ({scenario}) removed")

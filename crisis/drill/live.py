@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
 from crisis.drill.aar import PlanItem, render_aar
 from crisis.drill.conditions import TeamState, fires
 from crisis.drill.loader import find_scenario_path, load_scenario
-from crisis.drill.models import DrillRunRow
+from crisis.drill.models import DrillRunRow, DrillScheduleRow
+from crisis.drill.schedule import Schedule, due_now, make_schedule, next_due
 from crisis.drill.scenario import Amplify, DecisionPoint, FactKnown, Inject, Message, Scenario
 from crisis.drill.scorecard import Moment, Scorecard, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
@@ -246,3 +248,59 @@ def after_action_report(session: Session, row: DrillRunRow, card: Scorecard, sce
 def list_runs(session: Session) -> list[DrillRunRow]:
     return list(session.scalars(select(DrillRunRow).order_by(DrillRunRow.id)))
 
+
+
+# Schedules -------------------------------------------------------------------------------------
+
+def as_schedule(row: DrillScheduleRow) -> Schedule:
+    return make_schedule(row.scenario_id, row.since, cron=row.cron, every=f"{row.every_s // 60}m" if row.every_s else None,
+                         window=row.window, unannounced=row.unannounced, seed=row.seed)
+
+
+def add_schedule(session: Session, clock: Clock, scenario_id: str, *, facilitator: str, cron: str | None = None, every: str | None = None,
+                 window: str | None = None, unannounced: bool = False, seed: int = 0) -> tuple[DrillScheduleRow, datetime]:
+    """Store a schedule and say when its first drill starts. Raises UsageError for a bad cron, period or window."""
+    schedule = make_schedule(scenario_id, clock.now(), cron=cron, every=every, window=window, unannounced=unannounced, seed=seed)
+    row = DrillScheduleRow(scenario_id=scenario_id, cron=cron, every_s=int(schedule.every.total_seconds()) if schedule.every else None,
+                           window=window, unannounced=unannounced, seed=seed, facilitator=facilitator, since=clock.now())
+    session.add(row)
+    session.flush()
+    return row, next_due(schedule)
+
+
+def list_schedules(session: Session) -> list[tuple[DrillScheduleRow, datetime]]:
+    """Every schedule with the start of its next drill."""
+    rows = session.scalars(select(DrillScheduleRow).order_by(DrillScheduleRow.id)).all()
+    return [(r, next_due(as_schedule(r), last_due_at=r.last_due_at)) for r in rows]
+
+
+def remove_schedule(session: Session, schedule_id: int) -> DrillScheduleRow:
+    """Delete a schedule (its past runs stay in the history). Raises NotFoundError."""
+    row = session.get(DrillScheduleRow, schedule_id)
+    if row is None:
+        raise NotFoundError(f"no drill schedule #{schedule_id}", hint="crisis drill schedules lists them")
+    for run in session.scalars(select(DrillRunRow).where(DrillRunRow.schedule_id == schedule_id)):
+        run.schedule_id = None
+    session.delete(row)
+    return row
+
+
+def start_due_drills(runtime: Runtime, session: Session) -> list[DrillRunRow]:
+    """Start the scheduled drills that are due, each occasion once: two ticks racing insert the same
+    (schedule, due_at) and the unique constraint lets one through. A due drill waits while another runs."""
+    now, started = runtime.clock.now(), []
+    for row in session.scalars(select(DrillScheduleRow).order_by(DrillScheduleRow.id)).all():
+        due = due_now(as_schedule(row), now=now, last_due_at=row.last_due_at)
+        if due is None or find_running(session) is not None:
+            continue
+        run = DrillRunRow(scenario_id=row.scenario_id, facilitator=row.facilitator, speed=1, seed=row.seed, status="running",
+                          started_at=now, fired={}, skipped=[], decisions={}, ingested_s=-1, schedule_id=row.id, due_at=due)
+        try:
+            with session.begin_nested():
+                session.add(run)
+                session.flush()
+        except IntegrityError:
+            continue  # another tick started this occasion first
+        row.last_due_at = due
+        started.append(run)
+    return started

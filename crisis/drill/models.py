@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crisis.db import Base, UTCDateTime
@@ -16,6 +16,7 @@ class DrillRunRow(Base):
     how far its mentions are ingested (seconds of drill time), and its scorecard once ended."""
 
     __tablename__ = "drill_run"
+    __table_args__ = (UniqueConstraint("schedule_id", "due_at"),)  # a scheduled drill starts once, however many ticks race
 
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[str] = mapped_column(String(64))
@@ -32,3 +33,22 @@ class DrillRunRow(Base):
     incident_ref: Mapped[str | None] = mapped_column(String(20))
     score: Mapped[float | None] = mapped_column(Float)
     report: Mapped[str | None] = mapped_column(Text)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("drill_schedule.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the occasion of its schedule it was started for
+
+
+class DrillScheduleRow(Base):
+    """When a scenario is rehearsed: a cron expression or a period, an optional window, announced or not."""
+
+    __tablename__ = "drill_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(64))
+    cron: Mapped[str | None] = mapped_column(String(120))
+    every_s: Mapped[int | None]
+    window: Mapped[str | None] = mapped_column(String(120))
+    unannounced: Mapped[bool] = mapped_column(default=False)
+    seed: Mapped[int] = mapped_column(default=0)
+    facilitator: Mapped[str] = mapped_column(String(120))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
