@@ -75,3 +75,11 @@ def test_a_live_exercise_from_start_to_end(workspace, cli, webhook):
     assert [(h["status"], h["incident"]) for h in history] == [("ended", "INC-0001")] and history[0]["score"] is not None
     cli("drill", "status", now=at(41), code=3)  # nothing running any more
     assert webhook.posts == []
+
+    cli("drill", "start", "small_buzz", "--speed", "10", "--facilitator", "marc", now=at(50))  # the next drill: the plan followed up
+    cli("tick", now=at(51))
+    cli("tick", now=at(69))
+    cli("drill", "decide", "delete_mocking", "keep", now=at(70), user="claire")
+    cli("drill", "end", "--report", "aar2.md", now=at(72), user="marc")
+    second = (workspace / "aar2.md").read_text(encoding="utf-8")
+    assert "## Last drill's plan" in second and "- [x] Rehearse: Keep (marc, " in second

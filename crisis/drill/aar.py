@@ -12,24 +12,26 @@ from crisis.drill.scorecard import Scorecard
 
 HEADINGS = {
     "fr": ("Rapport après exercice", "Score", "Objectifs", "Points forts", "Axes d'amélioration", "Questions du débriefing à chaud",
-           "Plan d'amélioration", "Plan de l'exercice précédent", "fait", "pas fait", "Règles enfreintes", "aucune"),
+           "Plan d'amélioration", "Plan de l'exercice précédent", "fait", "pas fait", "Règles enfreintes", "aucune", "à confirmer"),
     "en": ("After-action report", "Score", "Objectives", "Strengths", "Areas for improvement", "Hot-wash questions",
-           "Improvement plan", "Last drill's plan", "done", "not done", "Rules broken", "none"),
+           "Improvement plan", "Last drill's plan", "done", "not done", "Rules broken", "none", "to confirm"),
 }
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """A corrective action: what, who, by when; `done` is known only for the previous drill's plan."""
+    """A corrective action: what, who, by when, the objective it answers; `done` is read for the last drill's plan
+    (a rehearsal is done when its objective is now rated P; None: the facilitator confirms it)."""
 
     action: str
     owner: str
     due: date
     done: bool | None = None
+    objective: str | None = None
 
 
 def render_aar(scenario: Scenario, card: Scorecard, *, lang: str, facilitator: str, held_on: date, plan: list[PlanItem],
-               previous: list[PlanItem] = ()) -> str:  # type: ignore[assignment]
+               previous: list[PlanItem] | None = None) -> str:
     """The after-action report as Markdown."""
     h = HEADINGS[lang]
     why = {i.id: i.body.why(lang) for i in scenario.injects if isinstance(i.body, DecisionPoint)}
@@ -47,6 +49,7 @@ def render_aar(scenario: Scenario, card: Scorecard, *, lang: str, facilitator: s
     out += ["", f"## {h[6]}", "", "| action | owner | due |", "| --- | --- | --- |"]
     out += [f"| {p.action} | {p.owner} | {p.due.isoformat()} |" for p in plan]
     if previous:
-        out += ["", f"## {h[7]}", ""] + [f"- [{'x' if p.done else ' '}] {p.action} ({p.owner}, {p.due.isoformat()}): {h[8] if p.done else h[9]}"
+        status = {True: h[8], False: h[9], None: h[12]}
+        out += ["", f"## {h[7]}", ""] + [f"- [{'x' if p.done else ' '}] {p.action} ({p.owner}, {p.due.isoformat()}): {status[p.done]}"
                                          for p in previous]
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ writes the after-action report. Raises RefusedError, NotFoundError, UsageError a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from crisis.drill.scorecard import Moment, Scorecard, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
 from crisis.errors import NotFoundError, RefusedError, UsageError
 from crisis.incident import events as ev
+from crisis.incident.deadlines import FINAL_STATES
 from crisis.incident.models import Event, Incident
 from crisis.incident.service import get_incident
 from crisis.incident.timeline import append_event
@@ -89,17 +90,20 @@ def _incident(session: Session, row: DrillRunRow) -> Incident | None:
     if row.incident_ref is None:
         found = session.scalars(select(Incident).where(Incident.is_drill.is_(True), Incident.opened_at >= row.started_at)
                                 .order_by(Incident.id)).first()
+        if found is None and row.ingested_s >= 0:  # its mentions joined a drill incident still open from an earlier run
+            found = session.scalars(select(Incident).where(Incident.is_drill.is_(True), Incident.state.not_in(FINAL_STATES))
+                                    .order_by(Incident.id.desc())).first()
         row.incident_ref = found.ref if found else None
         return found
     return get_incident(session, row.incident_ref)
 
 
 def moments(session: Session, row: DrillRunRow) -> list[Moment]:
-    """The drill incident's timeline, its instants put on the scenario's clock (real time × speed)."""
+    """The drill incident's timeline since the run started, its instants put on the scenario's clock (real time × speed)."""
     incident = _incident(session, row)
     if incident is None:
         return []
-    rows = session.scalars(select(Event).where(Event.incident_id == incident.id).order_by(Event.seq))
+    rows = session.scalars(select(Event).where(Event.incident_id == incident.id, Event.at >= row.started_at).order_by(Event.seq))
     return [Moment(e.seq, row.started_at + (e.at - row.started_at) * row.speed, e.actor, e.typed()) for e in rows]
 
 
@@ -234,14 +238,22 @@ def end_drill(runtime: Runtime, session: Session, actor: str) -> tuple[DrillRunR
 
 
 def after_action_report(session: Session, row: DrillRunRow, card: Scorecard, scenario: Scenario, *, lang: str) -> str:
-    """The Markdown after-action report, kept on the run: the improvement plan is the review's follow-ups, plus a
-    rehearsal of each objective rated M or U (owner: the facilitator, due in 30 days)."""
+    """The Markdown after-action report, kept on the run. The improvement plan is the review's follow-ups, plus a
+    rehearsal of each objective rated M or U (owner: the facilitator, due in 30 days); the last run of the same
+    scenario's plan is shown too, each rehearsal done when its objective is now rated P."""
     incident = _incident(session, row)
     held_on = (row.ended_at or row.started_at).date()
     plan = [PlanItem(f.action, f.owner, f.due_on) for f in (incident.review.follow_ups if incident and incident.review else [])]
-    plan += [PlanItem(f"{'Rejouer' if lang == 'fr' else 'Rehearse'}: {r.objective.title(lang)}", row.facilitator, held_on + timedelta(days=30))
+    rehearse = "Rejouer" if lang == "fr" else "Rehearse"
+    plan += [PlanItem(f"{rehearse}: {r.objective.title(lang)}", row.facilitator, held_on + timedelta(days=30), objective=r.objective.id)
              for r in card.results if r.rating in ("M", "U")]
-    row.report = render_aar(scenario, card, lang=lang, facilitator=row.facilitator, held_on=held_on, plan=plan)
+    row.plan = [{"action": p.action, "owner": p.owner, "due": p.due.isoformat(), "objective": p.objective} for p in plan]
+    last = session.scalars(select(DrillRunRow).where(DrillRunRow.scenario_id == row.scenario_id, DrillRunRow.status == "ended",
+                                                     DrillRunRow.id != row.id).order_by(DrillRunRow.id.desc())).first()
+    rated = {r.objective.id: r.rating for r in card.results}
+    previous = [PlanItem(p["action"], p["owner"], date.fromisoformat(p["due"]), objective=p.get("objective"),
+                         done=rated.get(p["objective"]) == "P" if p.get("objective") else None) for p in (last.plan if last else [])]
+    row.report = render_aar(scenario, card, lang=lang, facilitator=row.facilitator, held_on=held_on, plan=plan, previous=previous)
     return row.report
 
 

@@ -33,6 +33,7 @@ class DrillRunRow(Base):
     incident_ref: Mapped[str | None] = mapped_column(String(20))
     score: Mapped[float | None] = mapped_column(Float)
     report: Mapped[str | None] = mapped_column(Text)
+    plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # the improvement plan: action, owner, due, objective
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("drill_schedule.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the occasion of its schedule it was started for
 

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('incident_ref', sa.String(length=20), nullable=True),
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('report', sa.Text(), nullable=True),
+    sa.Column('plan', sa.JSON(), nullable=False),
     sa.Column('schedule_id', sa.Integer(), nullable=True),
     sa.Column('due_at', crisis.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['schedule_id'], ['drill_schedule.id'], name=op.f('fk_drill_run_schedule_id_drill_schedule')),
