@@ -74,6 +74,8 @@ def test_a_live_exercise_from_start_to_end(workspace, cli, webhook):
     history = json.loads(cli("drill", "history", "--json", now=at(41)).stdout)
     assert [(h["status"], h["incident"]) for h in history] == [("ended", "INC-0001")] and history[0]["score"] is not None
     cli("drill", "status", now=at(41), code=3)  # nothing running any more
+    cli("tick", now=at(125))  # the hours of drill mentions are judged by the spike detector: no real incident comes of them
+    assert [i["is_drill"] for i in json.loads(cli("list", "--json", now=at(125)).stdout)] == [True]
     assert webhook.posts == []
 
     cli("drill", "start", "small_buzz", "--speed", "10", "--facilitator", "marc", now=at(50))  # the next drill: the plan followed up
