@@ -33,6 +33,7 @@ from crisis.incident.models import Deadline, Event, Incident
 from crisis.outbox.recording import recording_notifiers
 from crisis.playbook.model import severity_rank
 from crisis.runtime import Runtime
+from crisis.scheduler import tick
 from crisis.settings import Settings
 from crisis.triage.match import Matcher
 from crisis.triage.mention import Scope
@@ -159,15 +160,16 @@ class _Simulation:
             if action.at is not None:
                 self._push(action.at, action, moves.Cue())
         self._trigger("start", None, moves.Cue())
-        end = self.scenario.duration
+        end, stuck = self.scenario.duration, 0
         while True:
             at = min(self._next_instant(), end)
+            stuck = stuck + 1 if at == self.now else 0
+            if stuck > 100:  # the same instant over and over: something due never gets done (a bug, never a content error)
+                raise RuntimeError(f"drill simulation stuck at {at} of {self.scenario.id}")
             if at > self.now:
                 self.runtime.clock.advance(at - self.now)
             self._ingest(at, force=at >= end)
             if self._deadline_due():
-                from crisis.scheduler import tick
-
                 tick(self.runtime)
             self._fire_injects(at)
             self._settle_defaults(at)
