@@ -106,7 +106,7 @@ def test_the_demo_plays_the_catalogue_case_with_the_diligent_team_and_points_to_
     assert play.expected.score_min <= score <= play.expected.score_max
     assert "catalogue_2012 played by team diligent" in result.stdout and "Rule-breakings: none" in result.stdout
     assert "Holding statement published within the hour of the alert" in result.stdout
-    assert "crisis drill run" in result.stderr and "crisis drill show" in result.stderr
+    assert "crisis drill run" in result.stderr and "crisis drill start" in result.stderr and "crisis drill schedule" in result.stderr
 
 
 def test_another_seed_gives_other_traffic_but_the_same_story():

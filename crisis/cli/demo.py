@@ -38,7 +38,9 @@ def demo(team: Annotated[str, typer.Option("--team", help="Another scripted team
     result = run_drill(scenario, play, seed=0, settings=settings)
     typer.echo(scorecard_text(result, settings.lang))
     typer.echo("\nNext:\n"
-               f"  crisis drill show {SCENARIO}                       the master events list, inject by inject\n"
-               f"  crisis demo --team late                           the same crisis, answered late\n"
-               f"  crisis init my-workspace && cd my-workspace       your own playbooks, roster and drills, then:\n"
-               f"  crisis drill run {SCENARIO} --team rule_breaker   simulate any scenario with any scripted team", err=True)
+               f"  crisis drill show {SCENARIO}          the master events list, inject by inject\n"
+               f"  crisis demo --team late                  the same crisis, answered late\n"
+               f"  crisis init my-workspace && cd my-workspace   your own playbooks, roster and drills, then:\n"
+               f"  crisis drill run {SCENARIO} --team rule_breaker   simulate any scenario with any scripted team\n"
+               f"  crisis drill start {SCENARIO} --speed 5 --facilitator YOU   a live exercise with your team; `crisis tick` plays it\n"
+               f"  crisis drill schedule {SCENARIO} --every 90d --window \"Mon-Fri 09:00-18:00 Europe/Paris\" --unannounced", err=True)
