@@ -66,7 +66,14 @@ def _spikes(runtime: Runtime, session: Session, report: TickReport) -> None:
     report.spikes += tally.spikes
 
 
-JOBS: list[Callable[[Runtime, Session, TickReport], None]] = [_deadlines, _pagings, _spikes]
+def _drills(runtime: Runtime, session: Session, report: TickReport) -> None:
+    from crisis.drill.live import advance_drills, start_due_drills
+
+    start_due_drills(runtime, session)
+    advance_drills(runtime, session, report)
+
+
+JOBS: list[Callable[[Runtime, Session, TickReport], None]] = [_deadlines, _pagings, _spikes, _drills]
 
 
 def tick(runtime: Runtime) -> TickReport:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from crisis.drill.scenario import Background, Inject, Post, Scenario, Wave
+from crisis.drill.scenario import Article, Background, Inject, Post, Scenario, Wave
 
 EMOJI = ("😂", "😳", "🤦", "😡", "🙄", "👀", "🔥")
 VOWELS = "aeiouy"
@@ -79,8 +79,13 @@ def wave_offsets(wave: Wave, rng: random.Random) -> list[timedelta]:
 
 
 def expand_inject(scenario: Scenario, inject: Inject, *, seed: int) -> list[SimulatedMention]:
-    """The mentions a post or a wave brings (none for other kinds), in time order."""
+    """The mentions a post, an article or a wave brings (none for other kinds), in time order."""
     body = inject.body
+    if isinstance(body, Article):  # a press article is a mention on the press platform: triage reads it as a press pick-up
+        persona = scenario.find_persona(body.persona)
+        assert persona is not None, "drill check names unknown personas"
+        return [SimulatedMention(f"drill-{inject.id}", inject.at, persona.platform, f"{body.headline}. {body.text}", persona.handle,
+                                 persona.followers, body.url, persona.language)]
     if isinstance(body, Post):
         persona = scenario.find_persona(body.persona)
         assert persona is not None, "drill check names unknown personas"

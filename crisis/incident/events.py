@@ -345,3 +345,58 @@ class ReplyPublished(TimelineEvent):
         if self.idempotency_key is None:
             del data["idempotency_key"]  # stored only for a webhook publication, as before
         return data
+
+
+# Drills: moves of a rehearsal that no service of a real incident makes ----------------------
+
+@dataclass(frozen=True)
+class DrillDecided(TimelineEvent):
+    """A decision point of a drill settled: the option taken, by the team or by default when its deadline passed."""
+
+    kind: ClassVar[str] = "drill_decided"
+    point: str = ""
+    option: str = ""
+    good: str = ""
+    by_default: bool = False
+
+
+@dataclass(frozen=True)
+class DrillAnswered(TimelineEvent):
+    """The team answered a message that reached it during a drill (a journalist's call, legal's e-mail)."""
+
+    kind: ClassVar[str] = "drill_answered"
+    persona: str = ""
+    channel: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class DrillMessageRemoved(TimelineEvent):
+    """The team deleted or hid a message on a platform during a drill; `critic` when its author was one."""
+
+    kind: ClassVar[str] = "drill_message_removed"
+    how: str = ""
+    mention: str = ""
+    persona: str = ""
+    disposition: str = ""
+    critic: bool = False
+
+
+@dataclass(frozen=True)
+class DrillMoveRefused(TimelineEvent):
+    """A scripted move the rules refused (self-approval, publishing unapproved), kept so the scorecard names it."""
+
+    kind: ClassVar[str] = "drill_move_refused"
+    move: str = ""
+    reason: str = ""
+    breach: str | None = None
+
+
+@dataclass(frozen=True)
+class DrillToneNoted(TimelineEvent):
+    """A reply drafted in a tone the trade warns against at this stage (humour before the facts are acknowledged)."""
+
+    kind: ClassVar[str] = "drill_tone_noted"
+    reply: str = ""
+    tone: str = ""
+    breach: str | None = None

@@ -115,4 +115,14 @@ _SENTENCES: dict[type, tuple[Callable[[Any], str], Callable[[Any], str]]] = {
                        lambda e: f"{e.reply} endorsed ({e.rule}); still needed: {_list(e.missing)}"),
     ev.ReplyRejected: (lambda e: f"{e.reply} refusée : {e.why}", lambda e: f"{e.reply} rejected: {e.why}"),
     ev.ReplyPublished: _both(_published),
+    ev.DrillDecided: (lambda e: f"[EXERCICE] décision {e.point} : {e.option}" + (" (par défaut, échéance passée)" if e.by_default else ""),
+                      lambda e: f"[DRILL] decision {e.point}: {e.option}" + (" (default, deadline passed)" if e.by_default else "")),
+    ev.DrillAnswered: (lambda e: f"[EXERCICE] réponse à {e.persona} ({e.channel})", lambda e: f"[DRILL] answered {e.persona} ({e.channel})"),
+    ev.DrillMessageRemoved: (lambda e: f"[EXERCICE] message de {e.persona} {'supprimé' if e.how == 'delete' else 'masqué'}"
+                             + (" : c'est une critique" if e.critic else ""),
+                             lambda e: f"[DRILL] {e.persona}'s message {'deleted' if e.how == 'delete' else 'hidden'}"
+                             + (": a critic's" if e.critic else "")),
+    ev.DrillMoveRefused: (lambda e: f"[EXERCICE] {e.move} refusé : {e.reason}", lambda e: f"[DRILL] {e.move} refused: {e.reason}"),
+    ev.DrillToneNoted: (lambda e: f"[EXERCICE] ton {e.tone} relevé" + (f" ({e.breach})" if e.breach else ""),
+                        lambda e: f"[DRILL] {e.tone} tone noted" + (f" ({e.breach})" if e.breach else "")),
 }

@@ -8,6 +8,7 @@ from crisis.oncall import models as oncall_models  # noqa: F401
 from crisis.outbox import models as outbox_models  # noqa: F401
 from crisis.triage import models as triage_models  # noqa: F401
 from crisis.replies import models as replies_models  # noqa: F401
+from crisis.drill import models as drill_models  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

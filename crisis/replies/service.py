@@ -289,6 +289,8 @@ def publish_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
             deadline.status, deadline.closed_at = "met", now
             met.append(deadline.name)
     key = f"reply-{incident.ref}-{reply.label}-{reply.text_hash[:12]}"
+    if via == "webhook" and incident.is_drill:  # a drill never reaches a real audience: recorded, never queued
+        via, reply.published_via = "drill: not sent", "drill"
     if via == "webhook":
         assert webhook_url is not None
         enqueue(session, now, kind="publish", channel="webhook", target=webhook_url, subject=f"{incident.ref} {reply.label} ({reply.channel})",
