@@ -168,7 +168,7 @@ def test_data_leak_severity_and_the_gdpr_clock_in_the_playbook():
     ("capture d'écran trukée qui circule", "rumour", "capture d'écran truquée"),
     ("that docterd screenshot of Acme", "rumour", "doctored screenshot"),
     ("Acme fake press relese going round", "rumour", "fake press release"),
-    ("Acme bars gave me fod poisoning", "rumour", "food poisoning"),
+    ("Acme bars gave me fod poisoning", "product_recall", "food poisoning"),  # a product made someone ill: product safety first
 ])
 def test_typod_mentions_in_both_languages_match_the_new_playbooks(text, playbook, phrase):
     """The typo'd form of what the playbook looks for matches it; the match's span is the text's own words."""

@@ -174,6 +174,7 @@ def test_someone_on_no_roster_changes_nothing(workspace, cli, command):
     install_roster(workspace)
     cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV4", user="ana")
     cli("fact", "INC-0001", "offending_content", "catalogue_or_website", user="ana")
+    cli("fact", "INC-0001", "subject", "the catalogue photo", user="ana")
     before = cli("timeline", "INC-0001", "--json").stdout
     result = cli(*command, user="mallory", code=4)
     assert "'mallory' is not on the on-call roster" in result.stderr
@@ -194,6 +195,7 @@ def test_a_published_text_is_the_approved_text(workspace, cli):
 
     cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV3")
     cli("fact", "INC-0001", "offending_content", "catalogue_or_website")
+    cli("fact", "INC-0001", "subject", "the catalogue photo")
     cli("reply", "draft", "INC-0001", "--template", "holding_statement", "--channel", "facebook", "--set", "next_update_at=3 pm",
         "--set", "contact=care@acme.example")
     cli("reply", "approve", "INC-0001", "R1", user="bea")
