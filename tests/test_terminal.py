@@ -29,3 +29,13 @@ def test_a_mention_carrying_escape_sequences_cannot_rewrite_the_terminal_through
     listed = cli("list").stdout
     assert len(listed.splitlines()) == 2 and "Ad\\r\\nINC-9999  SEV1  closed\\x1b[1A" in listed
     assert json.loads(cli("list", "--json").stdout)[0]["title"].endswith(ATTACK + "” (x)")  # --json keeps the text as it came
+
+
+def test_show_and_timeline_never_write_a_mentions_escape_sequences_to_the_terminal(workspace, cli):
+    """A title carrying OSC (window title), a screen clear and a bidi override prints as visible escapes in show and timeline."""
+    hostile = "Acme \x1b]0;pwned\x07\x1b[2J \u202eevil"
+    cli("open", "--playbook", "rumour", "--title", hostile)
+    for command in (("show", "INC-0001"), ("timeline", "INC-0001")):
+        out = cli(*command).stdout
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, command
+    assert "\\x1b]0;pwned" in cli("show", "INC-0001").stdout

@@ -75,13 +75,15 @@ def show(ref: Ref, as_json: Json = False) -> None:
 
     Example: crisis show INC-0001
     """
+    from crisis.cli.terminal import printable
     from crisis.cli.views import incident_detail, show_text
     from crisis.incident.service import get_incident
 
     with context.unit_of_work() as session:
         view = incident_detail(session, get_incident(session, ref), context.clock().now())
     settings = context.settings()
-    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json else show_text(view, zone=settings.timezone, lang=settings.lang))
+    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json
+               else printable(show_text(view, zone=settings.timezone, lang=settings.lang), multiline=True))
 
 
 def timeline(ref: Ref, as_json: Json = False) -> None:
@@ -89,6 +91,7 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
 
     Example: crisis timeline INC-0001 --json
     """
+    from crisis.cli.terminal import printable
     from crisis.incident.detail import event_dict
     from crisis.incident.service import get_incident
     from crisis.incident.timeline import list_events
@@ -100,4 +103,4 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
     for e in events:
-        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {e['actor']:<12} {e['says']}")
+        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {printable(e['actor']):<12} {printable(e['says'])}")
