@@ -42,7 +42,8 @@ def test_a_live_exercise_from_start_to_end(workspace, cli, webhook):
     assert shown["is_drill"] is True and shown["playbook"] == "bad_buzz"
 
     cli("ack", "INC-0001", now=at(2), user="ana")
-    for key, value in (("origin_platform", "x"), ("offending_content", "ad_campaign"), ("sensitive_stakes", "no")):
+    for key, value in (("origin_platform", "x"), ("offending_content", "ad_campaign"), ("sensitive_stakes", "no"),
+                       ("fault_kind", "our_content"), ("subject", "notre publicité"), ("person_harmed", "no")):
         cli("fact", "INC-0001", key, value, now=at(2), user="ana")
     cli("respond", "INC-0001", now=at(2.5), user="ana")
     for item in ("capture_evidence", "measure_spread", "list_influential_authors", "freeze_scheduled_posts", "never_delete_critics", "alert_comms_lead"):
@@ -78,10 +79,10 @@ def test_a_live_exercise_from_start_to_end(workspace, cli, webhook):
     assert [i["is_drill"] for i in json.loads(cli("list", "--json", now=at(125)).stdout)] == [True]
     assert webhook.posts == []
 
-    cli("drill", "start", "small_buzz", "--speed", "10", "--facilitator", "marc", now=at(50))  # the next drill: the plan followed up
-    cli("tick", now=at(51))
-    cli("tick", now=at(69))
-    cli("drill", "decide", "delete_mocking", "keep", now=at(70), user="claire")
-    cli("drill", "end", "--report", "aar2.md", now=at(72), user="marc")
+    cli("drill", "start", "small_buzz", "--speed", "10", "--facilitator", "marc", now=at(130))  # the next drill (after the tick at 125: a timeline never goes back in time): the plan followed up
+    cli("tick", now=at(131))
+    cli("tick", now=at(149))
+    cli("drill", "decide", "delete_mocking", "keep", now=at(150), user="claire")
+    cli("drill", "end", "--report", "aar2.md", now=at(152), user="marc")
     second = (workspace / "aar2.md").read_text(encoding="utf-8")
     assert "## Last drill's plan" in second and "- [x] Rehearse: Keep (marc, " in second

@@ -41,6 +41,9 @@ injects:
   - {id: f1, at: "T+0:00", fact: {playbook: bad_buzz, key: origin_platform, value: x, text: {fr: Sur X., en: On X.}}}
   - {id: f2, at: "T+0:00", fact: {playbook: bad_buzz, key: offending_content, value: ad_campaign, text: {fr: La pub., en: The ad.}}}
   - {id: f3, at: "T+0:00", fact: {playbook: bad_buzz, key: sensitive_stakes, value: false, text: {fr: Rien de sensible., en: Nothing sensitive.}}}
+  - {id: f3b, at: "T+0:00", fact: {playbook: bad_buzz, key: fault_kind, value: our_content, text: {fr: Notre pub., en: Our ad.}}}
+  - {id: f3c, at: "T+0:00", fact: {playbook: bad_buzz, key: subject, value: notre publicité, text: {fr: La pub., en: The ad.}}}
+  - {id: f3d, at: "T+0:00", fact: {playbook: bad_buzz, key: person_harmed, value: false, text: {fr: Personne de lésé., en: Nobody harmed.}}}
   - {id: wave, at: "T+0:05", wave: {count: 60, over: 3h, peak: 40m, pool: mockery, platforms: [x, facebook], personas: [critic]}}
   - {id: f4, at: "T+0:30", fact: {playbook: bad_buzz, key: brand_at_fault, value: true, text: {fr: Faute., en: Fault.}}}
   - {id: f5, at: "T+0:30", fact: {playbook: bad_buzz, key: what_happened, value: "Une publicité a été publiée sans relecture.", text: {fr: Faits., en: Facts.}}}

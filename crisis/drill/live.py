@@ -185,7 +185,7 @@ def _ingest_due(runtime: Runtime, session: Session, row: DrillRunRow, scenario: 
     records = [Mention(m.id, m.platform, m.text, real_instant(row, m.at), author=m.author, author_followers=m.author_followers,
                        url=m.url, lang=m.lang, own_account=m.own_account) for m in sorted(due, key=lambda m: (m.at, m.id))]
     playbooks = runtime.playbooks
-    matcher = Matcher({pid: pb.detect for pid, pb in playbooks.items() if pb.detect.phrases})
+    matcher = Matcher({pid: pb.detect for pid, pb in playbooks.items() if pb.detect.active})
     ingest_batch(session, runtime.clock, "triage", records, matcher=matcher, playbooks=playbooks,
                  scope=Scope(brand=scenario.brand, is_drill=True), tally=Tally())
     session.flush()

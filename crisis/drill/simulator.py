@@ -131,7 +131,7 @@ class _Simulation:
     def __init__(self, runtime: Runtime, scenario: Scenario, play: Play, seed: int, start: datetime, poll: timedelta, batch: int) -> None:
         self.runtime, self.scenario, self.play, self.seed, self.start, self.poll, self.batch = runtime, scenario, play, seed, start, poll, batch
         self.playbooks = {pid: runtime.playbooks[pid] for pid in runtime.playbooks}
-        self.matcher = Matcher({pid: pb.detect for pid, pb in self.playbooks.items() if pb.detect.phrases})
+        self.matcher = Matcher({pid: pb.detect for pid, pb in self.playbooks.items() if pb.detect.active})
         self.streams: dict[str, list[SimulatedMention]] = {}
         if scenario.background is not None:
             self.streams["background"] = background_mentions(scenario, scenario.background, seed=seed)
