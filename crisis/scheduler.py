@@ -88,10 +88,11 @@ def tick(runtime: Runtime) -> TickReport:
         for job in JOBS:
             job(runtime, session, report)
             report.paged += runtime.dispatch(session)  # what a job announced pages before the next job runs
-        from crisis.oncall.service import record_heartbeat
-
-        record_heartbeat(session, runtime.clock)
     deliver_outbox(runtime, report)
+    from crisis.oncall.service import record_heartbeat
+
+    with runtime.unit_of_work() as session:  # a tick that ran to its end, for the watchdog
+        record_heartbeat(session, runtime.clock)
     return report
 
 

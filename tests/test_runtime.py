@@ -283,3 +283,15 @@ def test_a_broken_roster_never_silences_paging(workspace, cli):
 def test_without_any_good_roster_a_broken_file_is_an_error(workspace, cli):
     (workspace / "oncall.yaml").write_text("peeple: []\n", encoding="utf-8")
     assert "oncall.yaml" in cli("tick", code=5).stderr
+
+
+def test_tick_leaves_its_heartbeat_for_the_watchdog(workspace, cli):
+    """Each tick that ran to its end records when: the watchdog's evidence that cron still runs it."""
+    from crisis.oncall.service import last_heartbeat
+
+    cli("tick", "--now", "2026-11-20T10:05:00+00:00")
+    cli("tick", "--now", "2026-11-20T10:06:00+00:00")
+    runtime = Runtime(load_settings(), VirtualClock(NOW))
+    with runtime.unit_of_work() as session:
+        assert last_heartbeat(session) == datetime(2026, 11, 20, 10, 6, tzinfo=timezone.utc)
+    runtime.close()

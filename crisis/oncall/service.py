@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
@@ -216,11 +217,15 @@ def last_applied_roster(session: Session) -> RosterLoad | None:
 
 
 def record_heartbeat(session: Session, clock: Clock, name: str = "tick") -> None:
-    beat = session.get(Heartbeat, name)
-    if beat is None:
-        session.add(Heartbeat(name=name, at=clock.now()))
-    else:
-        beat.at = clock.now()
+    """Record that `name` ran now. Two ticks at once both succeed: the second to insert updates instead."""
+    moved = session.execute(update(Heartbeat).where(Heartbeat.name == name).values(at=clock.now())).rowcount
+    if moved:
+        return
+    try:
+        with session.begin_nested():
+            session.add(Heartbeat(name=name, at=clock.now()))
+    except IntegrityError:  # the other tick inserted it first
+        session.execute(update(Heartbeat).where(Heartbeat.name == name).values(at=clock.now()))
 
 
 def last_heartbeat(session: Session, name: str = "tick") -> datetime | None:
