@@ -10,12 +10,15 @@ itself, or that nests deeper than `MAX_DEPTH` is refused before anything walks i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 
-from crisis.errors import ContentError
+from crisis.errors import ContentError, NotFoundError
+
+Named = TypeVar("Named")
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: same results, faster
@@ -225,3 +228,26 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     return []
+
+
+def read_named_file(path: Path, parse: Callable[[str, str], Named]) -> Named:
+    """Read one content file (a playbook, a scenario) with `parse(text, path)`; its `id` must be its file name.
+    Raises ContentError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc})") from exc
+    item = parse(text, str(path))
+    item_id = getattr(item, "id")
+    if item_id != path.stem:
+        raise ContentError(f"{path}:1:1: id: {item_id!r} differs from the file name; name the file {item_id}.yaml")
+    return item
+
+
+def find_named_file(folder: Path, item_id: str, what: str) -> Path:
+    """The file `folder/<item_id>.yaml` of a `what` (playbook, drill scenario). Raises NotFoundError naming the ones that exist."""
+    path = folder / f"{item_id}.yaml"
+    if not NAME.match(item_id) or not path.is_file():
+        known = ", ".join(p.stem for p in sorted(folder.glob("*.yaml"))) or "none"
+        raise NotFoundError(f"no {what} {item_id!r} in {folder}", hint=f"known: {known}")
+    return path

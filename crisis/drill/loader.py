@@ -16,12 +16,13 @@ from crisis.drill.scenario import (
     Amplify, Article, Background, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Option, Persona, Post,
     STATES, Scenario, Start, Wave, parse_offset,
 )
-from crisis.errors import ContentError, NotFoundError
+from crisis.errors import ContentError
 from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import SEVERITIES, Localized
 from crisis.settings import LANGUAGES
 from crisis.yamlfile import (
-    NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_pairs, read_scalar, read_text,
+    Source, compose_yaml, find_named_file, read_int, read_list, read_mapping, read_name, read_named_file, read_pairs, read_scalar,
+    read_text,
 )
 
 
@@ -292,14 +293,7 @@ def parse_scenario(text: str, path: str) -> Scenario:
 
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file. Raises ContentError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(f"{path}: cannot be read ({exc})") from exc
-    scenario = parse_scenario(text, str(path))
-    if scenario.id != path.stem:
-        raise ContentError(f"{path}:1:1: id: {scenario.id!r} differs from the file name; name the file {scenario.id}.yaml")
-    return scenario
+    return read_named_file(path, parse_scenario)
 
 
 def list_scenarios(folder: Path) -> list[Path]:
@@ -309,8 +303,4 @@ def list_scenarios(folder: Path) -> list[Path]:
 
 def find_scenario_path(folder: Path, scenario_id: str) -> Path:
     """The file of scenario `scenario_id`. Raises NotFoundError naming the ones that exist."""
-    path = folder / f"{scenario_id}.yaml"
-    if not NAME.match(scenario_id) or not path.is_file():
-        known = ", ".join(p.stem for p in list_scenarios(folder)) or "none"
-        raise NotFoundError(f"no drill scenario {scenario_id!r} in {folder}", hint=f"known scenarios: {known}")
-    return path
+    return find_named_file(folder, scenario_id, "drill scenario")

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from crisis.errors import ContentError, NotFoundError
+from crisis.errors import ContentError
 from crisis.playbook.durations import parse_duration, parse_period, shortest
 from crisis.playbook.model import (
     QueryText,
@@ -38,7 +38,7 @@ from crisis.playbook.model import (
     Step,
 )
 from crisis.settings import LANGUAGES
-from crisis.yamlfile import NAME, compose_yaml, read_mapping
+from crisis.yamlfile import NAME, compose_yaml, find_named_file, read_mapping, read_named_file
 from crisis.yamlfile import kind_of as _kind
 from crisis.yamlfile import Source as _Source
 from crisis.yamlfile import read_int as _int
@@ -363,14 +363,7 @@ def _limitation(src: _Source, node: yaml.Node, facts: dict[str, Fact], where: st
 
 def load_playbook(path: Path) -> Playbook:
     """Read and validate one playbook file. Raises ContentError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(f"{path}: cannot be read ({exc})") from exc
-    playbook = parse_playbook(text, str(path))
-    if playbook.id != path.stem:
-        raise ContentError(f"{path}:1:1: id: {playbook.id!r} differs from the file name; name the file {playbook.id}.yaml")
-    return playbook
+    return read_named_file(path, parse_playbook)
 
 
 def list_playbooks(folder: Path) -> list[Path]:
@@ -379,11 +372,7 @@ def list_playbooks(folder: Path) -> list[Path]:
 
 def find_playbook_path(folder: Path, playbook_id: str) -> Path:
     """The file of playbook `playbook_id`. Raises NotFoundError naming the ones that exist."""
-    path = folder / f"{playbook_id}.yaml"
-    if not NAME.match(playbook_id) or not path.is_file():
-        known = ", ".join(p.stem for p in list_playbooks(folder)) or "none"
-        raise NotFoundError(f"no playbook {playbook_id!r} in {folder}", hint=f"known playbooks: {known}")
-    return path
+    return find_named_file(folder, playbook_id, "playbook")
 
 
 def parse_fact_value(fact: Fact, raw: str) -> Any:
