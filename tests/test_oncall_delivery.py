@@ -206,3 +206,16 @@ def test_a_timeline_recorded_with_delivery_events_stays_readable_and_verified(wo
     assert "notification #1 smtp → ana@acme.example attempt 1 failed: SMTP 127.0.0.1:25 unreachable; retry at" in story
     assert "notification #1 smtp → ana@acme.example delivered (attempt 2)" in story
     assert "ok: 1 timeline(s)" in cli("audit", "verify").stdout
+
+
+def test_pages_still_queued_are_cancelled_when_the_incident_is_acknowledged(workspace, cli):
+    """A peer down: pages wait for a retry. Once someone acknowledges, the waiting pages are cancelled, never sent late."""
+    install_roster(workspace)
+    cli("open", "--playbook", "bad_buzz", "--title", "Catalogue photo", "--severity", "SEV1", now="2026-11-20T10:00:00+00:00")
+    assert {n["status"] for n in json.loads(cli("oncall", "outbox", "--json").stdout)} == {"pending"}
+    cli("oncall", "ack", "INC-0001", "--as", "claire", now="2026-11-20T10:02:00+00:00")
+    waiting = {n["id"]: (n["status"], n["last_error"]) for n in json.loads(cli("oncall", "outbox", "--json").stdout)}
+    assert waiting and all(s == "cancelled" and "paging acknowledged" in e for s, e in waiting.values()), waiting
+    cli("tick", "--now", "2026-11-20T10:30:00+00:00")  # a later breach may page anew; the cancelled ones stay unsent
+    after = {n["id"]: n["status"] for n in json.loads(cli("oncall", "outbox", "--json").stdout)}
+    assert all(after[i] == "cancelled" for i in waiting)

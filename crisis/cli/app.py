@@ -40,8 +40,25 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
-    add_completion=False,
+    add_completion=True,
 )
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"crisis {version('crisis')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("crisis (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                               help="Print the version of crisis and exit.")) -> None:
+    """Crisis and e-reputation incident playbooks: detect, triage, respond, escalate, review."""
+
 
 from crisis.cli import actions, audit, demo, incidents, playbooks, tick, workspace  # noqa: E402
 from crisis.cli import triage as triage_cli  # noqa: E402

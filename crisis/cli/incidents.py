@@ -57,6 +57,8 @@ def list_(
 
     with context.unit_of_work() as session:
         rows = [incident_summary(i) for i in list_incidents(session, open_only=open_only, playbook_id=playbook)]
+    if playbook and not rows:
+        context.playbook(playbook)  # an unknown playbook is an error (exit 3), not an empty list
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -195,7 +195,8 @@ def escalate(session: Session, clock: Clock, actor: str, ref: str, *, why: str, 
     if target not in levels:
         raise UsageError(f"unknown escalation level {target!r}", hint=f"levels of {playbook.id}: {', '.join(levels)}")
     if playbook.level_rank(target) <= playbook.level_rank(incident.level):
-        raise RefusedError(f"{incident.ref} is already at {incident.level}; escalation only goes up",
+        where = f"is at {incident.level}, above {target}" if target != incident.level else f"is already at {incident.level}"
+        raise RefusedError(f"{incident.ref} {where}: escalation only goes up (to calm things, lower the severity with a reason)",
                            allowed=tuple(lifecycle.allowed(playbook, incident.state, situation(incident, playbook))))
     _raise_level(session, now, actor, incident, target, why)
     announce(session, IncidentWorsened(incident.id, f"escalated to {target}: {why}", advance=True))

@@ -182,6 +182,8 @@ def stop_paging(session: Session, clock: Clock, actor: str, incident: Incident, 
 
 def _close(session: Session, now: datetime, incident: Incident, paging: Paging, status: str, actor: str, why: str) -> None:
     paging.status, paging.closed_at, paging.closed_by, paging.next_at = status, now, actor, None
+    if status in ("acknowledged", "stopped"):  # someone has it, or nobody needs it: the pages still queued would only wake people
+        outbox.cancel_pending(session, incident_id=incident.id, kind="page", why=f"paging {status}: {why}")
     append_event(session, incident, now, actor, events.PAGING_CLOSED[status](policy=paging.policy_id, level=paging.level + 1,
                                                                             round=paging.round + 1, why=why))
 

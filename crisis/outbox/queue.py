@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crisis.outbox.models import Notification
 
 CHANNELS = ("console", "smtp", "webhook")
-STATUSES = ("pending", "sent", "failed")
+STATUSES = ("pending", "sent", "failed", "cancelled")
 
 
 def enqueue(session: Session, now: datetime, *, kind: str, channel: str, target: str, subject: str, body: str,
@@ -72,6 +72,14 @@ def mark_retry(session: Session, notification_id: int, error: str, retry_at: dat
 def mark_failed(session: Session, notification_id: int, error: str) -> None:
     """Record that the message will not be delivered: the peer refused it for good, or the attempts ran out."""
     _mark(session, notification_id, status="failed", last_error=error)
+
+
+def cancel_pending(session: Session, *, incident_id: int, kind: str, why: str) -> int:
+    """Cancel the incident's messages of `kind` not sent yet (pages nobody needs once it is acknowledged or
+    quiet); how many were cancelled."""
+    return session.execute(update(Notification).where(Notification.incident_id == incident_id, Notification.kind == kind,
+                                                      Notification.status == "pending")
+                           .values(status="cancelled", last_error=why).execution_options(synchronize_session=False)).rowcount
 
 
 def _mark(session: Session, notification_id: int, **values: object) -> None:
