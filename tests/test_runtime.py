@@ -295,3 +295,21 @@ def test_tick_leaves_its_heartbeat_for_the_watchdog(workspace, cli):
     with runtime.unit_of_work() as session:
         assert last_heartbeat(session) == datetime(2026, 11, 20, 10, 6, tzinfo=timezone.utc)
     runtime.close()
+
+
+def test_show_warns_when_tick_stopped_and_tick_pings_its_dead_mans_switch(workspace, cli):
+    """No tick for 20 minutes while a deadline is armed: show says so. --ping reaches an outside switch after each tick."""
+    from tests.oncall_peers import WebhookPeer
+
+    cli("open", "--playbook", "rumour", "--title", "A rumour", now="2026-11-20T10:00:00+00:00")
+    assert "crisis tick has never run on this database" in cli("show", "INC-0001").stderr
+    switch = WebhookPeer()
+    switch.start()
+    try:
+        cli("tick", "--ping", switch.url, now="2026-11-20T10:01:00+00:00")
+        assert len(switch.gets) == 1
+    finally:
+        switch.stop()
+    assert "Warning" not in cli("show", "INC-0001", now="2026-11-20T10:05:00+00:00").stderr
+    assert "last ran 2026-11-20 10:01 UTC, 20 min ago" in cli("show", "INC-0001", now="2026-11-20T10:21:00+00:00").stderr
+    assert "--ping: " in cli("tick", "--ping", "file:///etc/passwd", code=2).stderr

@@ -79,10 +79,13 @@ def show(ref: Ref, as_json: Json = False) -> None:
     """
     from crisis.cli.terminal import printable
     from crisis.cli.views import incident_detail, show_text
+    from crisis.oncall.service import last_heartbeat
     from crisis.incident.service import get_incident
 
     with context.unit_of_work() as session:
         view = incident_detail(session, get_incident(session, ref), context.clock().now())
+        beat = last_heartbeat(session)
+    _warn_if_tick_stopped(view, beat, context.clock().now())
     settings = context.settings()
     typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json
                else printable(show_text(view, zone=settings.timezone, lang=settings.lang), multiline=True))
@@ -106,3 +109,21 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
         return
     for e in events:
         typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {printable(e['actor']):<12} {printable(e['says'])}")
+
+
+WATCHDOG_MINUTES = 10  # a tick older than this, with deadlines armed, means nobody is watching them
+
+
+def _warn_if_tick_stopped(view: dict, beat, now) -> None:
+    """Say on stderr when deadlines are armed and `crisis tick` has not run lately: breaches would go unseen."""
+    from datetime import timedelta
+
+    if view["is_drill"] or not any(d["status"] == "armed" for d in view["deadlines"]):
+        return
+    if beat is None:
+        typer.echo("Warning: crisis tick has never run on this database: deadlines are not watched and nobody is paged "
+                   "when they pass (run it from cron every minute, or `crisis watch`)", err=True)
+    elif now - beat > timedelta(minutes=WATCHDOG_MINUTES):
+        typer.echo(f"Warning: crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
+                   "deadlines are not watched (is cron still running it?)", err=True)
+

@@ -8,20 +8,24 @@ from typing import Annotated
 import typer
 
 from crisis.cli import context
-from crisis.errors import DegradedRun
+from crisis.errors import DegradedRun, UsageError
 
 
 def register(app: typer.Typer) -> None:
     app.command("tick")(tick)
 
 
-def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (default: the clock).")] = None) -> None:
+def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (default: the clock).")] = None,
+         ping: Annotated[str | None, typer.Option("--ping", help="After the tick, GET this URL: a dead man's switch (Healthchecks.io, "
+                                                  "a cron monitor) that pages you when the pings stop.")] = None) -> None:
     """Record every deadline due by now as breached and escalate its incident; page the next level of
     every policy nobody acknowledged in time; compare the last complete hour of ingested mentions with
     its baseline (a crisis spike raises severity); deliver the notifications that are due (with
     retries). Safe to run often: each deadline, page and spike hour is acted on once.
 
-    Run it from cron or a systemd timer, e.g. every minute (or run `crisis watch`).
+    Run it from cron or a systemd timer, e.g. every minute (or run `crisis watch`). With --ping, an
+    outside service notices when cron stops running it; `crisis show` warns when the last tick is
+    more than 10 minutes old while deadlines are armed.
 
     Example: crisis tick --now 2026-11-22T14:30:00+01:00
     """
@@ -31,11 +35,32 @@ def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it wer
     runtime = context.runtime()
     if now:
         runtime.clock = VirtualClock(context.parse_instant(now, "--now"))
+    if ping:
+        from crisis.outbox.urls import check_url, http_allowed
+
+        if problem := check_url(ping, allow_http=http_allowed(runtime.env)):
+            raise UsageError(f"--ping: {problem}")
     report = run_tick(runtime)
     print_report(report)
+    if ping:
+        _ping(ping)
     if report.broken:
         raise DegradedRun("this tick ran without " + "; ".join(exc.message for exc in report.broken),
                           hint="fix it: deadlines, pages and deliveries went on, but what it names took no part")
+
+
+def _ping(url: str) -> None:
+    """Tell the dead man's switch this tick ran; a switch that does not answer never fails the tick itself."""
+    import urllib.error
+    import urllib.request
+
+    from crisis.outbox.urls import redact_url
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            answer.read(1024)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        typer.echo(f"Warning: the dead man's switch {redact_url(url)} did not take the ping ({exc}); the tick itself ran", err=True)
 
 
 def print_report(report) -> None:
