@@ -127,21 +127,21 @@ def test_data_leak_steps_follow_what_got_out_and_who_knows(workspace, cli, triag
 
 
 def test_the_gdpr_clock_is_armed_from_the_awareness_date_and_breached_by_tick_at_the_right_instant(workspace, cli):
-    """72 hours from the day we became aware (counted from midnight UTC), warned 24 hours before: due at day + 48 h;
+    """72 hours from the day we became aware (counted from midnight in the workspace's time zone, Europe/Paris), warned 24 hours before: due at day + 48 h;
     tick records it once, with the note, and answering the date again moves it. The complaint that conditions
     cyber-insurance (L12-10-1) runs on the same 72 hours, with its own note."""
     cli("open", "-p", "data_leak", "-t", "customer data on a forum")  # at T0, 2026-11-20 10:00 UTC
     cli("fact", "1", "became_aware_on", "2026-11-19")
     limitations = [d for d in show(cli)["deadlines"] if d["deadline"] == "limitation"]
-    assert [d["due_at"] for d in limitations] == ["2026-11-21T00:00:00+00:00"] * 2
+    assert [d["due_at"] for d in limitations] == ["2026-11-20T23:00:00+00:00"] * 2
     cli("fact", "1", "became_aware_on", "2026-11-20")  # a better answer replaces the warning
     armed = [d for d in show(cli)["deadlines"] if d["deadline"] == "limitation"]
-    assert [d["due_at"] for d in armed] == ["2026-11-22T00:00:00+00:00"] * 2
+    assert [d["due_at"] for d in armed] == ["2026-11-21T23:00:00+00:00"] * 2
     cli("ack", "1")
-    before = cli("tick", "--now", "2026-11-21T23:59:00+00:00").stdout
+    before = cli("tick", "--now", "2026-11-21T22:59:00+00:00").stdout
     assert "limitation" not in before
-    out = cli("tick", "--now", "2026-11-22T00:00:00+00:00").stdout
-    assert out.splitlines() == ["INC-0001: limitation breached (due 2026-11-22 00:00 UTC)"] * 2
+    out = cli("tick", "--now", "2026-11-21T23:00:00+00:00").stdout
+    assert out.splitlines() == ["INC-0001: limitation breached (due 2026-11-21 23:00 UTC)"] * 2
     events = json.loads(cli("timeline", "1", "--json", now="2026-11-22T00:00:00+00:00").stdout)
     warning = [e for e in events if e["kind"] == "limitation_warning"]
     assert len(warning) == 2 and "72" in warning[0]["data"]["note"] and "CNIL" in warning[0]["data"]["note"]

@@ -133,7 +133,7 @@ def test_report_tells_what_was_said_who_was_paged_the_review_and_the_legal_clock
     assert report["review"]["what_happened"] == "Un faux avis <script>"
     assert report["follow_ups"] == [{"action": "Relire les avis chaque matin", "owner": "ana", "due_on": "2026-11-25", "overdue": True}]
     [legal] = report["legal"]
-    assert legal["barred_at"] == "2027-02-19T00:00:00+00:00" and legal["left_s"] > 80 * 86400 and "1881" in legal["note"]
+    assert legal["barred_at"] == "2027-02-18T23:00:00+00:00" and legal["left_s"] > 80 * 86400 and "1881" in legal["note"]
     assert "Ana Martin" in [p["name"] for p in report["participants"]] and "triage" not in [p["id"] for p in report["participants"]]
     pages = json.loads(cli("report", "INC-0002", "-f", "json", now="2026-11-20T11:00:00+00:00").stdout)["pages"]
     assert pages[0]["people"] == ["Claire Dubois"] and pages[0]["acknowledged_by"] == "Ana Martin"

@@ -106,7 +106,8 @@ def fact(ref: Ref, key: Annotated[str, typer.Argument(help="Fact id, as `crisis 
 
     who = context.actor(as_)
     with context.unit_of_work() as session:
-        incident = set_fact(session, context.clock(), who, ref, key, value, roster=context.roster())
+        incident = set_fact(session, context.clock(), who, ref, key, value, roster=context.roster(),
+                            timezone=context.settings().timezone)
         ref, sev, level = incident.ref, incident.severity, incident.level
     typer.echo(f"{ref}: {key} recorded; severity {sev}, escalation level {level}")
 

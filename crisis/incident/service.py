@@ -298,8 +298,10 @@ def _reassess(session: Session, now: datetime, actor: str, incident: Incident, p
         announce(session, IncidentWorsened(incident.id, f"severity rose to {assessed}"))
 
 
-def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str, *, roster: Roster | None = None) -> Incident:
-    """Record a triage answer; re-evaluate the severity rules (a rise escalates and pages)."""
+def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str, raw: str, *, roster: Roster | None = None,
+             timezone: str = "UTC") -> Incident:
+    """Record a triage answer; re-evaluate the severity rules (a rise escalates and pages). A legal limitation
+    counted from a date fact starts at that day's midnight in `timezone` (the workspace's)."""
     actor, now = _check_actor(actor), clock.now()
     incident = get_incident(session, ref)
     _refuse_if_final(incident, "change its facts")
@@ -321,7 +323,7 @@ def set_fact(session: Session, clock: Clock, actor: str, ref: str, fact_id: str,
         answer.value, answer.set_by, answer.set_at = value, actor, now
     append_event(session, incident, now, actor, events.FactSet(fact=fact_id, value=value, previous=previous))
     if any(rule.from_fact == fact_id for rule in playbook.limitations):
-        limits = deadlines.arm_limitations(incident, playbook, fact_id, value, now)
+        limits = deadlines.arm_limitations(incident, playbook, fact_id, value, now, tz=timezone)
         append_event(session, incident, now, actor, events.DeadlineArmed(deadlines_armed=_describe(limits)))
     _reassess(session, now, actor, incident, playbook)
     return incident
