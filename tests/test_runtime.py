@@ -313,3 +313,13 @@ def test_show_warns_when_tick_stopped_and_tick_pings_its_dead_mans_switch(worksp
     assert "Warning" not in cli("show", "INC-0001", now="2026-11-20T10:05:00+00:00").stderr
     assert "last ran 2026-11-20 10:01 UTC, 20 min ago" in cli("show", "INC-0001", now="2026-11-20T10:21:00+00:00").stderr
     assert "--ping: " in cli("tick", "--ping", "file:///etc/passwd", code=2).stderr
+
+
+def test_a_follow_up_is_a_promise_to_someone_on_the_roster_for_a_day_to_come(workspace, cli):
+    """A follow-up owned by nobody on the roster, or already past due, is refused with what to do instead."""
+    install_roster(workspace)
+    cli("open", "--playbook", "rumour", "--title", "A rumour", user="ana")
+    past = cli("review", "INC-0001", "--what", "a", "--gained", "b", "--follow-up", "Logins; ana; 2026-01-15", user="ana", code=2)
+    assert "already past" in past.stderr
+    stranger = cli("review", "INC-0001", "--what", "a", "--gained", "b", "--follow-up", "Logins; zoe; 2027-01-15", user="ana", code=2)
+    assert "its owner 'zoe' is not on the roster" in stranger.stderr

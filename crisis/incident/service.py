@@ -366,6 +366,12 @@ def record_review(session: Session, clock: Clock, actor: str, ref: str, *, what_
     for follow_up in follow_ups:
         if not (follow_up.action.strip() and follow_up.owner.strip()):
             raise UsageError("each follow-up needs an action, an owner and a due date")
+        if follow_up.due_on < now.date():
+            raise UsageError(f"follow-up {follow_up.action!r} is due {follow_up.due_on.isoformat()}, already past",
+                             hint="give it a date to come: a follow-up is a promise for after the incident")
+        if roster is not None and roster.find_person(follow_up.owner) is None:
+            raise UsageError(f"follow-up {follow_up.action!r}: its owner {follow_up.owner!r} is not on the roster",
+                             hint=f"name someone who will do it: {', '.join(p.id for p in roster.people)}")
     if incident.review is None:
         incident.review = Review()
     review = incident.review  # updated in place: a second review replaces the first
