@@ -55,3 +55,17 @@ def test_a_rehashed_forgery_breaks_the_next_link(three_events, cli):
         forged = event_hash(prev, "INC-0001", 2, at, "mallory", "transition", json.loads(data))
         db.execute("UPDATE event SET actor = 'mallory', hash = ? WHERE incident_id = 1 AND seq = 2", (forged,))
     assert "INC-0001 event #3: does not follow the event before it" in cli("audit", "verify", code=8).stderr
+
+
+@pytest.mark.parametrize("change,message", [
+    ("UPDATE incident SET state = 'dismissed' WHERE number = 1", "the incident's state is 'dismissed' but its timeline ends at 'triage'"),
+    ("UPDATE incident SET severity = 'SEV4' WHERE number = 1", "the incident's severity is 'SEV4' but its timeline ends at"),
+    ("UPDATE incident SET level = 'crisis_cell' WHERE number = 1", "the incident's level is 'crisis_cell' but its timeline ends at"),
+    ("UPDATE fact_answer SET value = '\"instagram\"' WHERE fact_id = 'platform'", "fact platform is 'instagram' in the incident but 'x' on its timeline"),
+])
+def test_a_change_made_without_an_event_is_found_by_replaying_the_timeline(three_events, cli, change, message):
+    """The chain verifies, but the row says something the timeline never recorded: `audit verify` replays it and says so."""
+    with three_events as db:
+        db.execute(change)
+    result = cli("audit", "verify", code=8)
+    assert "BROKEN INC-0001" in result.stderr and message in result.stderr and "changed without an event" in result.stderr

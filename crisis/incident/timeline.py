@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crisis.errors import RefusedError
 from crisis.incident.chain import GENESIS, event_hash
+from crisis.incident import events
 from crisis.incident.events import TimelineEvent
 from crisis.incident.models import Event, Incident
 
@@ -67,4 +68,34 @@ def verify_chain(session: Session, incident: Incident) -> Break | None:
     if expected_seq - 1 != incident.event_count or (incident.event_count and prev != incident.head_hash):
         return Break(incident.ref, expected_seq, f"missing: the incident records {incident.event_count} events and the "
                                                  f"chain ends at #{expected_seq - 1}: the last events were deleted")
+    return replay(session, incident)
+
+
+def replay(session: Session, incident: Incident) -> Break | None:
+    """Whether the incident row says what its timeline says: state, severity, escalation level and facts, replayed
+    event by event. A difference is a change made in the database without an event (the chain alone cannot see it)."""
+    told: dict[str, object] = {}
+    facts: dict[str, object] = {}
+    for event in list_events(session, incident):
+        match event.typed():
+            case events.Opened(severity=severity, level=level):
+                told.update(state="detected", severity=severity, level=level)
+            case events.Transition(to=state):
+                told["state"] = state
+            case events.SeverityChanged(to=severity):
+                told["severity"] = severity
+            case events.Escalated(to=level):
+                told["level"] = level
+            case events.FactSet(fact=fact, value=value):
+                facts[fact] = value
+    row = {"state": incident.state, "severity": incident.severity, "level": incident.level}
+    for key, value in told.items():
+        if row[key] != value:
+            return Break(incident.ref, incident.event_count, f"the incident's {key} is {row[key]!r} but its timeline ends at "
+                                                             f"{value!r}: it was changed without an event")
+    stored = {f.fact_id: f.value for f in incident.facts}
+    if stored != facts:
+        changed = sorted(k for k in {*stored, *facts} if stored.get(k) != facts.get(k))
+        return Break(incident.ref, incident.event_count, f"fact {changed[0]} is {stored.get(changed[0])!r} in the incident but "
+                                                         f"{facts.get(changed[0])!r} on its timeline: it was changed without an event")
     return None
