@@ -52,7 +52,8 @@ def _pagings(runtime: Runtime, session: Session, report: TickReport) -> None:
 
 
 def _spikes(runtime: Runtime, session: Session, report: TickReport) -> None:
-    from crisis.triage.service import Tally, check_spikes, spike_brands
+    from crisis.triage.service import Tally
+    from crisis.triage.volume import check_spikes, spike_brands
 
     brands = spike_brands(session, runtime.clock)
     if not brands:

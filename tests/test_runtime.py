@@ -77,7 +77,7 @@ def test_a_timeline_written_as_plain_dicts_still_verifies(workspace, cli):
         digest = event_hash(incident.head_hash or GENESIS, incident.ref, seq, at, "ana", "transition", data)
         session.add(Event(incident_id=incident.id, seq=seq, at=at, actor="ana", kind="transition", data=data,
                           prev_hash=incident.head_hash, hash=digest))
-        incident.event_count, incident.head_hash = seq, digest
+        incident.event_count, incident.head_hash, incident.state = seq, digest, "triage"
     with runtime.unit_of_work() as session:
         incident = session.scalar(select(Incident))
         assert verify_chain(session, incident) is None
