@@ -323,3 +323,23 @@ def test_a_follow_up_is_a_promise_to_someone_on_the_roster_for_a_day_to_come(wor
     assert "already past" in past.stderr
     stranger = cli("review", "INC-0001", "--what", "a", "--gained", "b", "--follow-up", "Logins; zoe; 2027-01-15", user="ana", code=2)
     assert "its owner 'zoe' is not on the roster" in stranger.stderr
+
+
+def test_show_tells_what_the_incident_waits_for_in_the_workspaces_language_and_time(workspace, cli, monkeypatch):
+    """Never 'nothing, closed' for an open incident: the facts still needed (with choices), the unticked items and
+    the statement the step waits for; in French for a French workspace, times in its zone with the abbreviation."""
+    cli("open", "--playbook", "hijacked_account", "--title", "Instagram posts a crypto scam", now="2026-11-20T10:00:00+00:00")
+    shown = cli("show", "INC-0001").stdout
+    assert "waiting for:" in shown and "- fact platform (x | facebook | instagram" in shown and "closed" not in shown
+    assert "2026-11-20 11:00 CET" in shown  # the workspace's Europe/Paris, not UTC
+    for key, value in (("platform", "instagram"), ("attacker_posted", "yes"), ("still_locked_out", "no")):
+        cli("fact", "INC-0001", key, value)
+    cli("ack", "INC-0001")
+    cli("respond", "INC-0001")
+    shown = cli("show", "INC-0001").stdout
+    assert "- item secure_mailbox" in shown and "allowed now:" in shown
+    monkeypatch.setenv("CRISIS_LANG", "fr")
+    from crisis.cli import context
+
+    context.settings.cache_clear()
+    assert "en attente de :" in cli("show", "INC-0001").stdout

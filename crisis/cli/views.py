@@ -41,7 +41,7 @@ LABELS = {
            "deadlines": "deadlines", "due": "due", "breached": "BREACHED {late} ago", "left": "{left} left",
            "overdue": "OVERDUE by {late}", "checklist": "checklist of", "facts": "facts", "review": "review",
            "follow_ups": "follow-ups recorded", "pages": "pages", "delivered": "delivered", "pending": "pending",
-           "failed": "FAILED", "events": "last events", "allowed": "allowed now", "waiting": "waiting for",
+           "failed": "FAILED", "events": "last events", "allowed": "allowed now:", "waiting": "waiting for:",
            "closed": "nothing: the incident is {state}", "none": "no lifecycle action until what it waits for is done",
            "drill": "[DRILL]", "yes": "yes", "no": "no", "after": "after {n} attempt(s)"},
     "fr": {"playbook": "playbook", "version": "version", "state": "état", "step": "étape", "severity": "gravité",
@@ -49,7 +49,7 @@ LABELS = {
            "deadlines": "échéances", "due": "pour", "breached": "DÉPASSÉE depuis {late}", "left": "reste {left}",
            "overdue": "EN RETARD de {late}", "checklist": "liste de", "facts": "faits", "review": "retour d'expérience",
            "follow_ups": "actions de suivi enregistrées", "pages": "appels", "delivered": "remis", "pending": "en attente",
-           "failed": "ÉCHEC", "events": "derniers événements", "allowed": "possible maintenant", "waiting": "en attente de",
+           "failed": "ÉCHEC", "events": "derniers événements", "allowed": "possible maintenant :", "waiting": "en attente de :",
            "closed": "rien : l'incident est {state}", "none": "aucune action du cycle de vie avant ce qui est attendu",
            "drill": "[EXERCICE]", "yes": "oui", "no": "non", "after": "après {n} tentative(s)"},
 }
@@ -108,10 +108,10 @@ def show_text(view: dict[str, Any], *, zone: str = "UTC", lang: str = "en") -> s
         for event in view["events"]:
             lines.append(f"    #{event['seq']:<3} {local(event['at'], zone)}  {event['actor']:<10} {event['says']}")
     if view.get("waiting_for"):
-        lines.append(f"  {w['waiting']}:")
+        lines.append(f"  {w['waiting']}")
         lines += [f"    - {want}" for want in view["waiting_for"]]
     final = view["state"] in ("closed", "dismissed")
-    lines.append(f"  {w['allowed']}: " + (", ".join(view["allowed"]) or (w["closed"].format(state=view["state"]) if final else w["none"])))
+    lines.append(f"  {w['allowed']} " + (", ".join(view["allowed"]) or (w["closed"].format(state=view["state"]) if final else w["none"])))
     return "\n".join(lines)
 
 
