@@ -90,7 +90,7 @@ def tick(runtime: Runtime) -> TickReport:
             job(runtime, session, report)
             report.paged += runtime.dispatch(session)  # what a job announced pages before the next job runs
     deliver_outbox(runtime, report)
-    from crisis.oncall.service import record_heartbeat
+    from crisis.oncall.heartbeat import record_heartbeat
 
     with runtime.unit_of_work() as session:  # a tick that ran to its end, for the watchdog
         record_heartbeat(session, runtime.clock)

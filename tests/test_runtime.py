@@ -287,7 +287,7 @@ def test_without_any_good_roster_a_broken_file_is_an_error(workspace, cli):
 
 def test_tick_leaves_its_heartbeat_for_the_watchdog(workspace, cli):
     """Each tick that ran to its end records when: the watchdog's evidence that cron still runs it."""
-    from crisis.oncall.service import last_heartbeat
+    from crisis.oncall.heartbeat import last_heartbeat
 
     cli("tick", "--now", "2026-11-20T10:05:00+00:00")
     cli("tick", "--now", "2026-11-20T10:06:00+00:00")

@@ -79,7 +79,7 @@ def show(ref: Ref, as_json: Json = False) -> None:
     """
     from crisis.cli.terminal import printable
     from crisis.cli.views import incident_detail, show_text
-    from crisis.oncall.service import last_heartbeat
+    from crisis.oncall.heartbeat import last_heartbeat
     from crisis.incident.service import get_incident
 
     with context.unit_of_work() as session:

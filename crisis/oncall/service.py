@@ -12,8 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
@@ -25,7 +24,7 @@ from crisis.incident.permissions import authorize
 from crisis.incident.timeline import append_event
 from crisis.outbox import queue as outbox
 from crisis.oncall.messages import Page, page_message
-from crisis.oncall.models import Heartbeat, Paging, RosterLoad
+from crisis.oncall.models import Paging, RosterLoad
 from crisis.oncall.policy import EscalationPolicy
 from crisis.oncall.roster import Person, Roster
 
@@ -216,20 +215,3 @@ def _last_applied_id(session: Session) -> int:
 def last_applied_roster(session: Session) -> RosterLoad | None:
     """The last roster that loaded: it governs paging while the file is broken."""
     return session.scalar(select(RosterLoad).where(RosterLoad.status == "applied").order_by(RosterLoad.id.desc()).limit(1))
-
-
-def record_heartbeat(session: Session, clock: Clock, name: str = "tick") -> None:
-    """Record that `name` ran now. Two ticks at once both succeed: the second to insert updates instead."""
-    moved = session.execute(update(Heartbeat).where(Heartbeat.name == name).values(at=clock.now())).rowcount
-    if moved:
-        return
-    try:
-        with session.begin_nested():
-            session.add(Heartbeat(name=name, at=clock.now()))
-    except IntegrityError:  # the other tick inserted it first
-        session.execute(update(Heartbeat).where(Heartbeat.name == name).values(at=clock.now()))
-
-
-def last_heartbeat(session: Session, name: str = "tick") -> datetime | None:
-    beat = session.get(Heartbeat, name)
-    return beat.at if beat else None

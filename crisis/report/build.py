@@ -15,7 +15,7 @@ from crisis.report.records import (DeadlineRecord, EventRecord, IncidentInputs, 
 from crisis.incident import events as ev
 from crisis.incident.events import parse_event
 from crisis.incident.story import describe as story
-from crisis.report.phrases import describe
+from crisis.report.phrases import chart_label
 
 MILESTONE_KINDS = frozenset({"opened", "transition", "escalated", "severity_changed", "deadline_breached", "reply_published",
                              "paged", "paging_acknowledged", "review_recorded", "limitation_warning", "reply_rejected"})
@@ -288,7 +288,7 @@ def _participants(happenings: tuple[Happening, ...], people: tuple[PersonRecord,
 def _markers(happenings: tuple[Happening, ...], spikes: tuple[SpikeRecord, ...], lang: str) -> tuple[Marker, ...]:
     """The moments the chart marks: opened, escalations, statements published, stabilised, resolved, spikes."""
     wanted = ("opened", "escalated", "reply_published")
-    marks = [Marker(h.at, describe(h, lang, short=True)) for h in happenings if h.kind in wanted or h.state_to in ("monitoring", "resolved")]
+    marks = [Marker(h.at, chart_label(h, lang)) for h in happenings if h.kind in wanted or h.state_to in ("monitoring", "resolved")]
     marks += [Marker(s.hour_at, ("Pic\u202f: {n}/h" if lang == "fr" else "Spike: {n}/h").format(n=s.count)) for s in spikes]
     return tuple(sorted(marks, key=lambda m: m.at))
 
