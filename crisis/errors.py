@@ -4,6 +4,7 @@
     ├── UsageError                  exit 2, a command called the wrong way (bad option value)
     ├── NotFoundError (LookupError) exit 3, no incident, playbook, fact or item by that name
     ├── RefusedError                exit 4, the rules of the trade forbid this action now
+    │   └── IdentityError           exit 10, who you are (OS user, database role) is not who you claim to be
     ├── ContentError (ValueError)   exit 5, a playbook, template or input file is invalid
     ├── StorageError                exit 6, the database cannot be reached, is locked or too old
     │   └── ConflictError           exit 7, someone else changed the incident meanwhile
@@ -44,6 +45,13 @@ class RefusedError(CrisisError):
     def __init__(self, message: str, *, hint: str | None = None, allowed: tuple[str, ...] | None = None) -> None:
         super().__init__(message, hint=hint)
         self.allowed = allowed
+
+
+class IdentityError(RefusedError):
+    """The actor claimed (--as, CRISIS_USER) is not the person the roster binds to this OS user or database role;
+    the message names both."""
+
+    exit_code = 10
 
 
 class ContentError(CrisisError, ValueError):

@@ -40,9 +40,10 @@ class RosterProblem:
     error: str
     since: datetime
     governing_since: datetime
+    what: str = "oncall.yaml"
 
     def __str__(self) -> str:
-        return (f"oncall.yaml is broken since {self.since:%Y-%m-%d %H:%M} UTC ({self.error}); paging goes on with the roster "
+        return (f"{self.what} is broken since {self.since:%Y-%m-%d %H:%M} UTC ({self.error}); paging goes on with the roster "
                 f"applied on {self.governing_since:%Y-%m-%d %H:%M} UTC")
 
 
@@ -74,11 +75,21 @@ class Runtime:
 
     @cached_property
     def roster(self) -> Roster | None:
-        """The workspace's `oncall.yaml`, or None without one (anyone may act, nobody is paged).
+        """The roster that governs: the one applied to the database (`crisis oncall apply`) if any, whatever
+        the workspace's file says; else the workspace's `oncall.yaml`; else None (anyone may act, nobody is paged).
 
         A broken file does not silence paging: the last roster that loaded (remembered by `tick`)
         governs, and `roster_problem` says what broke. Raises ContentError for a broken file only
         when no roster ever loaded."""
+        from crisis.oncall.governance import find_governing
+
+        with self._transaction() as session:  # a read: safe inside a command's open transaction
+            governing = find_governing(session)
+        if governing is not None:
+            if governing.problem:
+                self.roster_problem = RosterProblem(governing.problem, governing.newest.applied_at, governing.row.applied_at,
+                                                    what=f"applied roster #{governing.newest.seq}")
+            return governing.roster
         read = self._read_roster()
         if read is None:
             return None
@@ -98,16 +109,39 @@ class Runtime:
 
     def remember_roster(self) -> None:
         """Record the roster file as read now (once per distinct text): the last good one, or since when it is broken.
+        Nothing to remember once a roster is applied to the database: the file no longer governs.
         Run it outside any other transaction (tick does, first)."""
         read = self._read_roster()
         if read is None:
             return
+        from crisis.oncall.governance import find_newest
         from crisis.oncall.service import remember_roster
 
+        with self._transaction() as session:
+            if find_newest(session) is not None:
+                return
         _, text, problem = read
         with self.unit_of_work() as session:
             remember_roster(session, self.clock.now(), self.env.get("CRISIS_USER") or "tick", str(self._roster_path), text,
                             error=problem.message if problem else None)
+
+    @cached_property
+    def roster_drift(self) -> str | None:
+        """A warning when the workspace's oncall.yaml differs from the roster applied to the database (which governs)."""
+        from crisis.oncall.governance import roster_drift
+
+        with self._transaction() as session:
+            return roster_drift(session, self._roster_path)
+
+    @cached_property
+    def database_user(self) -> str | None:
+        """The database role this process connects as (`current_user`), None on SQLite, which has no roles."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT current_user")).scalar_one()
 
     @property
     def _roster_path(self) -> Path | None:

@@ -33,6 +33,7 @@ class TickReport:
     deliveries: list[Any] = field(default_factory=list)  # crisis.outbox.delivery.Delivery
     waiting: dict[str, int] = field(default_factory=dict)  # pending messages no notifier of this process can send, by channel
     broken: list[Any] = field(default_factory=list)  # ContentErrors of the content this tick ran without
+    warnings: list[str] = field(default_factory=list)  # what a reviewer should know (a local roster that does not govern)
 
     @property
     def sent(self) -> int:
@@ -85,6 +86,8 @@ def tick(runtime: Runtime) -> TickReport:
     runtime.roster  # noqa: B018  (loaded before the jobs' transaction; a broken file falls back to the last good one)
     if runtime.roster_problem is not None:
         report.broken.append(ContentError(str(runtime.roster_problem)))
+    if runtime.roster_drift is not None:
+        report.warnings.append(runtime.roster_drift)
     with runtime.unit_of_work() as session:
         for job in JOBS:
             job(runtime, session, report)

@@ -85,14 +85,36 @@ def parse_instant(text: str, where: str) -> datetime:
 
 
 def actor(given: str | None) -> str:
-    if not given or not given.strip():
+    """Who signs the command: `--as`/CRISIS_USER as typed, or, when the governing roster binds identities
+    (`identity.bind`), the person mapped to this OS user or database role, who may name someone else only
+    with a role that may act for others. Raises UsageError when nobody is named, IdentityError on a mismatch."""
+    from crisis.oncall.identity import bind_actor
+
+    rt = runtime()
+    roster = rt.roster
+    mode = roster.identity.bind if roster is not None else "none"
+    claimed = given.strip() if given and given.strip() else None
+    who = bind_actor(roster, claimed, os_user=os_user() if mode == "os_user" else None,
+                     db_user=rt.database_user if mode == "db_role" else None)
+    if who is None:
         raise UsageError("who is acting? every change is signed", hint="pass --as NAME or set CRISIS_USER=NAME")
-    return given.strip()
+    return who
+
+
+def os_user() -> str | None:
+    """Who the machine says runs this command: LOGNAME, USER, LNAME or USERNAME, else the password database
+    (getpass.getuser); None if nothing says."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
 
 
 def roster():
-    """The workspace's on-call roster (`oncall.yaml`), or None without one: then anyone may act and
-    nobody is paged. Raises ContentError naming the entry and key of a bad roster."""
+    """The governing roster: the one applied to the database, else the workspace's `oncall.yaml`, else None
+    (then anyone may act and nobody is paged). Raises ContentError naming the entry and key of a bad roster."""
     return runtime().roster
 
 

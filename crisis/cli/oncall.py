@@ -1,4 +1,5 @@
-"""`crisis oncall now|check|outbox|ack` and `crisis watch`: the roster, who is on call, the outbox."""
+"""`crisis oncall now|check|apply|history|outbox|ack` and `crisis watch`: the roster and the one applied to the
+database, who is on call, the outbox."""
 
 from __future__ import annotations
 
@@ -97,28 +98,112 @@ def _at(text: str | None) -> datetime | None:
 
 
 @app.command()
-def check(path: Annotated[Path | None, typer.Argument(help="The roster file (default: the workspace's oncall.yaml).")] = None,
+def check(path: Annotated[Path | None, typer.Argument(help="The roster file (default: the workspace's oncall.yaml, "
+                                                          "else the roster applied to the database).")] = None,
           days: Annotated[int, typer.Option("--days", min=1, max=366, help="How far ahead to look for gaps.")] = 28) -> None:
-    """Check the roster: unknown people, bad time zones or contacts, roles nobody holds, gaps in a
-    rotation, policies that page nobody, incidents no route pages for.
+    """Check the roster: unknown people, bad time zones or contacts, roles nobody holds (approval matrices
+    included), gaps in a rotation, policies that page nobody, incidents no route pages for, identities
+    not bound. Says whether the workspace's file is the roster applied to the database, and when tick last ran.
 
     Exits 5 on an error (warnings alone exit 0).
 
     Example: crisis oncall check --days 60
     """
     from crisis.oncall.check import check_roster
+    from crisis.oncall.heartbeat import heartbeat_warning, last_heartbeat
+    from crisis.oncall.roster import ROSTER_FILE, load_roster
     from crisis.playbook.loader import list_playbooks, load_playbook
 
-    roster = _roster(path)
+    workspace = context.settings().workspace
+    local = workspace / ROSTER_FILE if workspace is not None else None
+    roster = _roster(path) if path is not None or local is None or not local.is_file() else load_roster(local)
     playbooks = [load_playbook(p) for p in list_playbooks(context.settings().playbooks_dir)]
-    findings = check_roster(roster, playbooks, context.clock().now(), days=days)
+    now = context.clock().now()
+    findings = check_roster(roster, playbooks, now, days=days)
     for finding in findings:
         typer.echo(str(finding))
+    runtime = context.runtime()
+    with context.unit_of_work() as session:
+        beat = last_heartbeat(session)
+    late = heartbeat_warning(beat, now)
+    if beat is not None and late is None:
+        typer.echo(f"crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC ({int((now - beat).total_seconds() // 60)} min ago)")
+    for warning in (runtime.roster_drift, late):
+        if warning:
+            typer.echo(f"Warning: {warning}", err=True)
     errors = sum(f.level == "error" for f in findings)
     if errors:
         raise ContentError(f"{roster.path}: {errors} error(s)", hint="fix them before the night they are needed")
     typer.echo(f"{roster.path}: ok ({len(roster.people)} people, {len(roster.rotations)} rotation(s), "
                f"{len(roster.policies)} policy(ies), {len(roster.routes)} route(s); {len(findings)} warning(s))")
+
+
+@app.command()
+def apply(path: Annotated[Path | None, typer.Argument(help="The reviewed roster (default: the workspace's oncall.yaml).")] = None,
+          as_: Actor = None) -> None:
+    """Apply a reviewed roster to the database: from now on it governs every client sharing the database,
+    whatever their own oncall.yaml says. Stored with its SHA-256, who applied it and when, on a hash-chained
+    log (`crisis oncall history`). The first roster of a database may be applied by anyone; the next ones
+    only by a holder of a role its `roster_admins:` names.
+
+    Exits 5 on an invalid file, 4 when you may not apply it, 10 when you are not who you claim to be.
+
+    Example: crisis oncall apply oncall.yaml --as claire
+    """
+    from crisis.oncall.governance import apply_roster, label
+    from crisis.oncall.roster import ROSTER_FILE
+
+    if path is None:
+        workspace = context.settings().workspace
+        if workspace is None:
+            raise UsageError("no workspace here: name the roster file to apply", hint="crisis oncall apply path/to/oncall.yaml")
+        path = workspace / ROSTER_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(f"{path}: cannot be read ({exc.strerror if isinstance(exc, OSError) else exc})",
+                           hint="name an existing oncall.yaml, e.g. crisis oncall apply oncall.yaml") from None
+    who, runtime = context.actor(as_), context.runtime()
+    with context.unit_of_work() as session:
+        row, new = apply_roster(session, context.clock(), who, text, str(path), os_user=context.os_user(), db_user=runtime.database_user)
+        first, seq, sha = row.seq == 1 and new, row.seq, row.sha256
+    if not new:
+        typer.echo(f"{path} is already the roster applied to this database (#{seq}, sha256 {sha[:12]}): nothing changed")
+        return
+    typer.echo(f"{path} applied to the database as {label(row)} by {who} (sha256 {sha[:12]}); it governs every client from now on")
+    if first:
+        typer.echo(f"Warning: this is the first roster of this database: nobody could check that {who} may apply it. From now on "
+                   "only the roles its roster_admins names may apply the next one; check it with `crisis oncall history`", err=True)
+
+
+@app.command()
+def history(as_json: Json = False) -> None:
+    """List the rosters applied to the database, oldest first (who, when, SHA-256), and verify their hash chain.
+
+    Exits 8 when an entry was changed or deleted after it was applied.
+
+    Example: crisis oncall history --json
+    """
+    from crisis.errors import TamperedError
+    from crisis.oncall.governance import list_applied, verify_applied
+
+    with context.unit_of_work() as session:
+        rows = [{"seq": r.seq, "applied_at": r.applied_at.isoformat(), "applied_by": r.applied_by, "os_user": r.os_user,
+                 "db_user": r.db_user, "path": r.path, "sha256": r.sha256, "hash": r.hash} for r in list_applied(session)]
+        problems = verify_applied(session)
+    if as_json:
+        typer.echo(json.dumps({"rosters": rows, "verified": not problems, "problems": problems}, ensure_ascii=False, indent=2))
+    elif not rows:
+        typer.echo("No roster was ever applied to this database: each workspace's oncall.yaml governs its own commands.", err=True)
+    for r in rows if not as_json else ():
+        who = ", ".join(x for x in (f"OS user {r['os_user']}" if r["os_user"] else "", f"database role {r['db_user']}" if r["db_user"] else "") if x)
+        typer.echo(f"#{r['seq']:<3} {r['applied_at'][:16].replace('T', ' ')} UTC  {r['applied_by']}{f' ({who})' if who else ''}  "
+                   f"sha256 {r['sha256'][:12]}  {r['path']}" + ("  ← governs" if r is rows[-1] else ""))
+    if problems:
+        raise TamperedError(f"the log of applied rosters was altered: {'; '.join(problems)}",
+                            hint="restore the database from a backup you trust, then apply the reviewed roster again")
+    if rows and not as_json:
+        typer.echo(f"hash chain verified: {len(rows)} roster(s)", err=True)
 
 
 @app.command()

@@ -81,6 +81,8 @@ def print_report(report) -> None:
                        f"retry at {d.next_attempt_at:%H:%M:%S} UTC")  # type: ignore[str-format]
         else:
             typer.echo(f"{where}notification #{d.notification_id} {d.channel} → {d.target}: FAILED after {d.attempts} attempt(s): {d.error}")
+    for warning in report.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     for channel, count in report.waiting.items():
         typer.echo(f"{count} {channel} notification(s) wait for a notifier: set CRISIS_SMTP_HOST (and CRISIS_SMTP_PORT…)", err=True)
     typer.echo(f"tick at {report.at.isoformat(timespec='seconds')}: {len(report.breaches)} deadline(s) breached, "

@@ -1,9 +1,10 @@
 """`crisis oncall check`: what a reviewer of the roster would find before the night it is needed.
 
-Errors: a policy level that pages nobody, a role a playbook requires that nobody holds, an
+Errors: a policy level that pages nobody, a role a playbook requires that nobody holds (approval
+matrices included: each role of `approve.also` needs a holder), an
 incident kind and severity no route pages for. Warnings: declared roles nobody holds, gaps in a
 rotation, routes naming unknown playbooks, policies no route uses, people who can only be paged
-on the console.
+on the console, people a bound identity cannot reach, no roster_admins.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def check_roster(roster: Roster, playbooks: list[Playbook], now: datetime, *, da
     for playbook in playbooks:
         needs = [(f"permissions.{action}", permission.roles) for action, permission in playbook.permissions.items()]
         needs += [(f"steps.{step.id}.approve", step.approve.roles) for step in playbook.steps if step.approve]
+        # the approval matrix: each role of `also` must approve as well, so each one needs a holder of its own
+        needs += [(f"steps.{step.id}.approve.also[{i}]", (role,)) for step in playbook.steps if step.approve
+                  for i, entry in enumerate(step.approve.also) for role in entry.roles]
         unheld: dict[tuple[str, ...], list[str]] = {}
         for where, roles in needs:
             if not set(roles) & held:
@@ -68,9 +72,26 @@ def check_roster(roster: Roster, playbooks: list[Playbook], now: datetime, *, da
             if not roster.targets_people(level.targets, now):
                 found.append(Finding("error", f"policies.{policy.id}.levels[{i}]",
                                      f"pages nobody now ({', '.join(str(t) for t in level.targets)})"))
+    found += _identity(roster)
     for person in roster.people:
         if not (person.email or person.webhook):
             found.append(Finding("warning", f"people.{person.id}", "no email nor webhook: pages reach only the console running tick"))
+    return found
+
+
+def _identity(roster: Roster) -> list[Finding]:
+    """How actors are bound, and who could apply the next roster."""
+    found = []
+    bind = roster.identity.bind
+    if bind != "none":
+        key = "login" if bind == "os_user" else "db_role"
+        for person in roster.people:
+            if getattr(person, key) is None:
+                found.append(Finding("warning", f"people.{person.id}", f"no {key}: with identity.bind {bind}, {person.id} can act "
+                                     "only through someone who may act for others"))
+    if not roster.roster_admins:
+        found.append(Finding("warning", "roster_admins", "none named: `crisis oncall apply` refuses this roster (it must name "
+                             "the roles that may apply the next one)"))
     return found
 
 

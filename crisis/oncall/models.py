@@ -1,4 +1,4 @@
-"""On-call rows: the pagings that walk an escalation policy."""
+"""On-call rows: the pagings that walk an escalation policy, the rosters read and applied, the heartbeat of tick."""
 
 from __future__ import annotations
 
@@ -56,3 +56,21 @@ class Heartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AppliedRoster(Base):
+    """The log of rosters applied to the database (`crisis oncall apply`), append only and hash-chained:
+    the last one governs every client. `hash` covers the previous hash, the text's SHA-256, who and when."""
+
+    __tablename__ = "applied_roster"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 1, 2, …: two applies at once cannot both take one
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(String(500))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied_by: Mapped[str] = mapped_column(String(120))
+    os_user: Mapped[str | None] = mapped_column(String(120))  # who ran the command, as the machine knows them
+    db_user: Mapped[str | None] = mapped_column(String(120))  # the database role it connected as (PostgreSQL)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

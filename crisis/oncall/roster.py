@@ -12,6 +12,8 @@
     routes:
       - {severities: [SEV1, SEV2, SEV3], policy: standard}
     delivery: {attempts: 10, first_retry_seconds: 30, max_retry_seconds: 600}
+    identity: {bind: os_user, may_act_for_others: [comms_lead]}   # see crisis/oncall/identity.py
+    roster_admins: [comms_lead]
 
 Every error names the file, line and column, the entry (with its id), the key, and what is expected.
 """
@@ -32,6 +34,7 @@ from crisis.errors import ContentError
 from crisis.yamlfile import load_yaml
 from crisis.outbox.backoff import Backoff
 from crisis.outbox.urls import check_url, http_allowed, redact_url
+from crisis.oncall.identity import Identity, login_of, parse_identity, role_list
 from crisis.oncall.policy import TARGET_KINDS, EscalationPolicy, Level, Route, Target
 from crisis.oncall.rotations import LENGTHS, Override, Rotation
 from crisis.playbook.durations import parse_duration
@@ -40,8 +43,8 @@ from crisis.playbook.model import SEVERITIES
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROSTER_FILE = "oncall.yaml"
-SECTIONS = ("roles", "people", "rotations", "policies", "routes", "delivery")
-PERSON_KEYS = ("id", "name", "roles", "email", "webhook", "timezone")
+SECTIONS = ("roles", "people", "rotations", "policies", "routes", "delivery", "identity", "roster_admins")
+PERSON_KEYS = ("id", "name", "roles", "email", "webhook", "timezone", "login", "db_role")
 ROTATION_KEYS = ("id", "length", "handoff", "timezone", "start", "end", "members", "overrides")
 
 
@@ -53,6 +56,8 @@ class Person:
     email: str | None = None
     webhook: str | None = None
     timezone: str = "UTC"
+    login: str | None = None  # the OS user this person logs in as (identity.bind: os_user)
+    db_role: str | None = None  # the PostgreSQL role this person connects as (identity.bind: db_role)
 
     def contacts(self) -> list[tuple[str, str]]:
         """(channel, address) pairs a page goes to: e-mail and webhook, else the console."""
@@ -70,6 +75,8 @@ class Roster:
     policies: tuple[EscalationPolicy, ...] = ()
     routes: tuple[Route, ...] = ()
     backoff: Backoff = Backoff()
+    identity: Identity = Identity()
+    roster_admins: tuple[str, ...] = ()  # the roles that may apply the next roster to the database
 
     def find_person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -143,7 +150,9 @@ def parse_roster(data: Any, path: str, *, root: yaml.Node | None = None) -> Rost
                      for i, entry in enumerate(r.seq(data, "policies")))
     r.unique([x.id for x in policies], "policies")
     routes = tuple(_route(r, entry, f"routes[{i}]", {x.id for x in policies}) for i, entry in enumerate(r.seq(data, "routes")))
-    return Roster(tuple(people), path, roles, rotations, policies, routes, _backoff(r, data.get("delivery")))
+    identity = parse_identity(data.get("identity"), held, r.error)
+    admins = role_list(data.get("roster_admins") or [], held, "roster_admins", r.error)
+    return Roster(tuple(people), path, roles, rotations, policies, routes, _backoff(r, data.get("delivery")), identity, admins)
 
 
 class _Reader:
@@ -250,7 +259,11 @@ def _people(r: _Reader, entries: list, declared: dict[str, str]) -> list[Person]
         if any(p.id == person_id for p in people):
             raise r.error(f"{where}.id", f"{person_id!r} appears twice")
         tz = r.zone(entry["timezone"], f"{where}.timezone") if "timezone" in entry else "UTC"
-        people.append(Person(person_id, str(entry.get("name") or person_id), tuple(roles), email, webhook, tz))
+        logins = {key: login_of(entry.get(key), f"{where}.{key}", r.error) for key in ("login", "db_role")}
+        for key, value in logins.items():
+            if value is not None and any(getattr(p, key) == value for p in people):
+                raise r.error(f"{where}.{key}", f"{value!r} is already another person's {key}: each person logs in as themself")
+        people.append(Person(person_id, str(entry.get("name") or person_id), tuple(roles), email, webhook, tz, **logins))
     return people
 
 

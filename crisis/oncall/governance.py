@@ -1,0 +1,143 @@
+"""The roster that governs a database lives in it: `crisis oncall apply` appends the reviewed text to a
+hash-chained log, and the last entry governs every client, whatever its own `oncall.yaml` says.
+
+Light to import (`show` reads `roster_drift`): the roster's parser loads only when a text is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crisis.clock import Clock
+from crisis.errors import ConflictError, ContentError
+from crisis.incident.chain import GENESIS, event_hash
+from crisis.oncall.models import AppliedRoster
+
+if TYPE_CHECKING:
+    from crisis.oncall.roster import Roster
+
+CHAIN = "roster"  # the chain's name in each hash, where an incident's chain has its reference
+
+
+@dataclass(frozen=True)
+class Governing:
+    """The roster that governs: the newest applied one that loads here, and why a newer one does not (if so)."""
+
+    roster: Roster
+    row: AppliedRoster
+    newest: AppliedRoster
+    problem: str | None = None
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def label(row: AppliedRoster) -> str:
+    """How messages name an applied roster: `applied roster #3`."""
+    return f"applied roster #{row.seq}"
+
+
+def list_applied(session: Session) -> list[AppliedRoster]:
+    """Every roster applied to this database, oldest first."""
+    return list(session.scalars(select(AppliedRoster).order_by(AppliedRoster.seq)))
+
+
+def find_newest(session: Session) -> AppliedRoster | None:
+    return session.scalar(select(AppliedRoster).order_by(AppliedRoster.seq.desc()).limit(1))
+
+
+def find_governing(session: Session) -> Governing | None:
+    """The roster applied last that loads here (None if none was ever applied: the workspace's file governs).
+    An applied text that no longer loads (a client with other settings) never silences paging: the one before
+    governs, and `problem` says why. Raises ContentError only if no applied roster loads at all."""
+    from crisis.oncall.roster import parse_roster_text
+
+    rows = list_applied(session)
+    problem = None
+    for row in reversed(rows):
+        try:
+            roster = parse_roster_text(row.text, label(row))
+        except ContentError as exc:
+            problem = problem or exc.message
+            continue
+        return Governing(roster, row, rows[-1], problem)
+    if rows:
+        raise ContentError(f"no roster applied to this database loads here: {problem}",
+                           hint="apply a roster this client can read: crisis oncall apply oncall.yaml")
+    return None
+
+
+def apply_roster(session: Session, clock: Clock, actor: str, text: str, path: str, *,
+                 os_user: str | None = None, db_user: str | None = None) -> tuple[AppliedRoster, bool]:
+    """Validate `text` and append it to the log, where it governs from now on: (the entry, whether it is new;
+    applying the text that governs already changes nothing). Anyone may apply the first; then only a holder
+    of the governing roster's `roster_admins`. Raises ContentError (file:line), RefusedError, ConflictError
+    when another roster was applied meanwhile."""
+    from crisis.oncall.identity import authorize_roster_change, check_governable
+    from crisis.oncall.roster import parse_roster_text
+
+    new = parse_roster_text(text, path)
+    check_governable(new)
+    governing = find_governing(session)
+    authorize_roster_change(governing.roster if governing else None, actor)
+    digest, newest = sha256_text(text), governing.newest if governing else None
+    if newest is not None and newest.sha256 == digest:
+        return newest, False
+    seq, prev = (newest.seq + 1, newest.hash) if newest else (1, GENESIS)
+    now = clock.now()
+    row = AppliedRoster(seq=seq, sha256=digest, text=text, path=path, applied_at=now, applied_by=actor, os_user=os_user,
+                        db_user=db_user, prev_hash=prev, hash=event_hash(prev, CHAIN, seq, now, actor, "roster_applied",
+                                                                         _hashed(digest, path, os_user, db_user)))
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        raise ConflictError("another roster was applied to this database while you were applying this one",
+                            hint="run `crisis oncall history` to see it, then apply yours again if it should replace it") from exc
+    return row, True
+
+
+def _hashed(digest: str, path: str, os_user: str | None, db_user: str | None) -> dict[str, str | None]:
+    return {"sha256": digest, "path": path, "os_user": os_user, "db_user": db_user}
+
+
+def verify_applied(session: Session) -> list[str]:
+    """What is wrong with the log: an entry whose text, hash or link was changed, or a gap where one was deleted."""
+    problems, prev = [], GENESIS
+    for i, row in enumerate(list_applied(session), start=1):
+        if row.seq != i:
+            problems.append(f"#{row.seq}: expected #{i}: an entry was deleted")
+        if sha256_text(row.text) != row.sha256:
+            problems.append(f"#{row.seq}: its text does not match its SHA-256: the text was changed after it was applied")
+        if row.prev_hash != prev:
+            problems.append(f"#{row.seq}: does not follow the entry before it")
+        expected = event_hash(row.prev_hash, CHAIN, row.seq, row.applied_at, row.applied_by, "roster_applied",
+                              _hashed(row.sha256, row.path, row.os_user, row.db_user))
+        if row.hash != expected:
+            problems.append(f"#{row.seq}: its hash does not match its content: who, when or what was rewritten")
+        prev = row.hash
+    return problems
+
+
+def roster_drift(session: Session, path: Path | None) -> str | None:
+    """A warning line when the workspace's roster file differs from the roster applied to the database (which
+    governs): None when they match, when the file is absent, or when nothing was applied (the file governs)."""
+    newest = find_newest(session)
+    if newest is None or path is None or not path.is_file():
+        return None
+    try:
+        digest = sha256_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        digest = f"unreadable ({exc})"
+    if digest == newest.sha256:
+        return None
+    return (f"{path} differs from {label(newest)} (applied by {newest.applied_by} on {newest.applied_at:%Y-%m-%d %H:%M} UTC): "
+            f"the applied roster governs, not this file; review it, then run `crisis oncall apply` to apply it")
