@@ -87,10 +87,10 @@ def apply_roster(session: Session, clock: Clock, actor: str, text: str, path: st
     new = parse_roster_text(text, path)
     check_governable(new)
     governing = find_governing(session)
-    authorize_roster_change(governing.roster if governing else None, actor)
     digest, newest = sha256_text(text), governing.newest if governing else None
     if newest is not None and newest.sha256 == digest:
         return newest, False
+    authorize_roster_change(governing.roster if governing else None, actor)
     seq, prev = (newest.seq + 1, newest.hash) if newest else (1, GENESIS)
     now = clock.now()
     row = AppliedRoster(seq=seq, sha256=digest, text=text, path=path, applied_at=now, applied_by=actor, os_user=os_user,

@@ -1,0 +1,131 @@
+"""The roster that governs a database lives in it: `crisis oncall apply`, its hash-chained log, and every
+client obeying the applied roster rather than its own oncall.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from crisis.cli import context
+
+DATA = Path(__file__).parent / "data" / "oncall"
+ADMINS = "\nroster_admins: [comms_lead]\n"
+
+
+def roster_text(*, admins: str = ADMINS, extra: str = "") -> str:
+    return (DATA / "roster.yaml").read_text(encoding="utf-8").replace("WEBHOOK_URL", "http://127.0.0.1:9/hook") + admins + extra
+
+
+def enter(monkeypatch, folder: Path) -> None:
+    """Work from another workspace (same database): the next command reads its settings afresh."""
+    monkeypatch.chdir(folder)
+    context.reset()
+
+
+def test_the_first_apply_is_loud_then_only_roster_admins_apply_and_history_verifies(workspace, cli):
+    """The first roster of a database is applied by anyone, with a warning; the next ones only by a roster admin."""
+    (workspace / "oncall.yaml").write_text(roster_text(admins=""), encoding="utf-8")
+    refused = cli("oncall", "apply", code=5)
+    assert "roster_admins: missing; applied to the database, a roster must name the roles that may apply the next one" in refused.stderr
+    assert "Hint: add e.g. `roster_admins: [comms_lead]`" in refused.stderr
+
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    first = cli("oncall", "apply", "--as", "ana")
+    assert "applied to the database as applied roster #1 by ana" in first.stdout
+    assert "Warning: this is the first roster of this database: nobody could check that ana may apply it" in first.stderr
+    assert "is already the roster applied to this database (#1" in cli("oncall", "apply", "--as", "ana").stdout
+
+    (workspace / "oncall.yaml").write_text(roster_text(extra="# reviewed on Monday\n"), encoding="utf-8")
+    by_ana = cli("oncall", "apply", "--as", "ana", code=4)
+    assert by_ana.stderr.splitlines()[0] == ("Error: applying a roster needs the role comms_lead (roster_admins of the applied roster); "
+                                             "ana holds community_manager")
+    assert "Hint: ask claire to review and apply it" in by_ana.stderr
+    assert "applied roster #2 by claire" in cli("oncall", "apply", "oncall.yaml", "--as", "claire").stdout
+
+    log = json.loads(cli("oncall", "history", "--json").stdout)
+    assert [(r["seq"], r["applied_by"]) for r in log["rosters"]] == [(1, "ana"), (2, "claire")]
+    assert log["verified"] is True and log["rosters"][1]["sha256"] != log["rosters"][0]["sha256"]
+    listed = cli("oncall", "history")
+    assert "#2" in listed.stdout.splitlines()[1] and listed.stdout.rstrip().endswith("← governs")
+    assert "hash chain verified: 2 roster(s)" in listed.stderr
+
+
+def test_an_applied_roster_rewritten_in_the_database_is_detected(workspace, cli):
+    """Changing an applied text, or who applied it, in the database breaks the log: `history` exits 8."""
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    engine = create_engine(os.environ["CRISIS_DATABASE_URL"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE applied_roster SET text = replace(text, 'roles: [legal]', 'roles: [legal, comms_lead]')"))
+    tampered = cli("oncall", "history", code=8, report=True)
+    assert "#1: its text does not match its SHA-256: the text was changed after it was applied" in tampered.stderr
+    forged = roster_text().replace("roles: [legal]", "roles: [legal, comms_lead]")
+    with engine.begin() as conn:  # a careful forger fixes the SHA-256 too, and signs as someone else
+        conn.execute(text("UPDATE applied_roster SET text = :t, sha256 = :s, applied_by = 'eve'"),
+                     {"t": forged, "s": hashlib.sha256(forged.encode()).hexdigest()})
+    rehashed = cli("oncall", "history", code=8, report=True)
+    assert "#1: its hash does not match its content: who, when or what was rewritten" in rehashed.stderr
+    engine.dispose()
+
+
+def test_a_broken_file_to_apply_is_refused_with_its_place(workspace, cli):
+    (workspace / "broken.yaml").write_text(roster_text().replace("{id: eve,", "{id: Eve,"), encoding="utf-8")
+    refused = cli("oncall", "apply", "broken.yaml", "--as", "claire", code=5)
+    assert refused.stderr.startswith("Error: broken.yaml:12:10: people[4].id: 'Eve' is not a valid id")
+    assert cli("oncall", "history", code=0).stderr.startswith("No roster was ever applied to this database")
+
+
+def test_a_workspace_without_oncall_yaml_cannot_dismiss_a_sev1_nor_stop_its_paging_once_a_roster_is_applied(
+        workspace, cli, tmp_path, monkeypatch):
+    """Two workspaces on one database: the one without a roster file obeys the roster the other applied."""
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    cli("open", "-p", "hijacked_account", "-t", "Our X account posts crypto scams", "--severity", "SEV1", "--as", "ana")
+    cli("init", str(tmp_path / "other"), "--brand", "Acme")
+    enter(monkeypatch, tmp_path / "other")
+    assert not (tmp_path / "other" / "oncall.yaml").exists()
+
+    stranger = cli("dismiss", "1", "--note", "nothing to see", "--as", "mallory", code=4)
+    assert "'mallory' is not on the on-call roster (applied roster #1)" in stranger.stderr
+    assert "is not on the on-call roster" in cli("oncall", "ack", "1", "--as", "mallory", code=4).stderr
+    no_role = cli("dismiss", "1", "--note", "nothing to see", "--as", "ana", code=4)
+    assert "dismissing INC-0001 at SEV1 needs the role comms_lead or direction" in no_role.stderr
+    lowered = cli("severity", "1", "SEV4", "--why", "calm", "--as", "mallory", code=4)
+    assert "'mallory' is not on the on-call roster" in lowered.stderr
+
+    paged = cli("tick", now="2026-11-20T10:11:00+00:00").stdout  # nobody acknowledged: the next level is paged
+    assert "INC-0001: paged level 2 of cell (pass 1): david, eve" in paged
+    assert json.loads(cli("show", "1", "--json").stdout)["state"] == "detected"
+
+
+def test_the_local_file_that_differs_is_reported_and_does_not_govern_and_a_broken_one_never_silences_paging(workspace, cli):
+    """After an apply, editing oncall.yaml changes nothing until it is applied; `check` and `tick` say so."""
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    relaxed = roster_text().replace("{id: ana, name: Ana Martin, roles: [community_manager]", "{id: ana, name: Ana Martin, roles: [comms_lead]")
+    (workspace / "oncall.yaml").write_text(relaxed, encoding="utf-8")
+    checked = cli("oncall", "check")
+    assert "oncall.yaml differs from applied roster #1 (applied by claire on 2026-11-20 10:00 UTC): the applied roster governs, " \
+           "not this file; review it, then run `crisis oncall apply` to apply it" in checked.stderr
+    assert "dismissing INC-0001 at SEV1 needs the role" in cli("dismiss", "1", "--note", "x", "--as", "ana", code=4).stderr
+
+    (workspace / "oncall.yaml").write_text("people: [{id: ana, roles: [", encoding="utf-8")  # broken: the applied roster still pages
+    ticked = cli("tick", now="2026-11-20T10:11:00+00:00")
+    assert "INC-0001: paged level 2 of cell (pass 1): david, eve" in ticked.stdout
+    assert "Warning: " in ticked.stderr and "differs from applied roster #1" in ticked.stderr
+    cli("open", "-p", "bad_buzz", "-t", "Another one", "--as", "bruno")  # a broken local file stops no command
+    assert json.loads(cli("show", "2", "--json").stdout)["ref"] == "INC-0002"
+
+
+def test_without_an_applied_roster_the_file_still_governs_as_before(workspace, cli):
+    """One person on SQLite (or a team that never applied): the workspace's file governs, nothing is applied by itself."""
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    assert "is not on the on-call roster (oncall.yaml)" in cli("ack", "1", "--as", "mallory", code=4).stderr.replace(str(workspace) + "/", "")
+    cli("tick")
+    assert cli("oncall", "history").stderr.startswith("No roster was ever applied to this database")
