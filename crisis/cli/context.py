@@ -84,14 +84,14 @@ def parse_instant(text: str, where: str) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
 
 
-def actor(given: str | None) -> str:
+def actor(given: str | None, *, bind: bool = True) -> str:
     """Who signs the command: `--as`/CRISIS_USER as typed, or, when the governing roster binds identities
-    (`identity.bind`), the person mapped to this OS user or database role, who may name someone else only
-    with a role that may act for others. Raises UsageError when nobody is named, IdentityError on a mismatch."""
+    (`identity.bind`) and `bind` holds, the person mapped to this OS user or database role, who may name someone
+    else only with a role that may act for others. Raises UsageError when nobody is named, IdentityError on a mismatch."""
     from crisis.oncall.identity import bind_actor
 
     rt = runtime()
-    roster = rt.roster
+    roster = rt.roster if bind else None
     mode = roster.identity.bind if roster is not None else "none"
     claimed = given.strip() if given and given.strip() else None
     who = bind_actor(roster, claimed, os_user=os_user() if mode == "os_user" else None,

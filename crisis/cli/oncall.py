@@ -150,7 +150,7 @@ def apply(path: Annotated[Path | None, typer.Argument(help="The reviewed roster 
 
     Example: crisis oncall apply oncall.yaml --as claire
     """
-    from crisis.oncall.governance import apply_roster, label
+    from crisis.oncall.governance import apply_roster, find_newest, label
     from crisis.oncall.roster import ROSTER_FILE
 
     if path is None:
@@ -163,7 +163,10 @@ def apply(path: Annotated[Path | None, typer.Argument(help="The reviewed roster 
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(f"{path}: cannot be read ({exc.strerror if isinstance(exc, OSError) else exc})",
                            hint="name an existing oncall.yaml, e.g. crisis oncall apply oncall.yaml") from None
-    who, runtime = context.actor(as_), context.runtime()
+    runtime = context.runtime()
+    with context.unit_of_work() as session:
+        first = find_newest(session) is None
+    who = context.actor(as_, bind=not first)  # the first roster of a database is anyone's to apply: nothing binds yet
     with context.unit_of_work() as session:
         row, new = apply_roster(session, context.clock(), who, text, str(path), os_user=context.os_user(), db_user=runtime.database_user)
         first, seq, sha = row.seq == 1 and new, row.seq, row.sha256
