@@ -129,3 +129,21 @@ def test_without_an_applied_roster_the_file_still_governs_as_before(workspace, c
     assert "is not on the on-call roster (oncall.yaml)" in cli("ack", "1", "--as", "mallory", code=4).stderr.replace(str(workspace) + "/", "")
     cli("tick")
     assert cli("oncall", "history").stderr.startswith("No roster was ever applied to this database")
+
+
+def test_check_counts_the_approval_matrix_roles_and_shows_when_tick_last_ran(workspace, cli):
+    """Without a legal holder, the `approve.also` matrix (legal must approve too at SEV1) cannot be met: an error.
+    The heartbeat: never ran, ran 5 min ago, then silent for 30 min."""
+    without_legal = roster_text().replace("  - {id: eve, name: Ève Laurent, roles: [legal], email: eve@acme.example}\n", "")
+    (workspace / "oncall.yaml").write_text(without_legal, encoding="utf-8")
+    failed = cli("oncall", "check", code=5, report=True)
+    assert "error: playbook bad_buzz: steps.establish_facts.approve.also[0], " in failed.stdout
+    assert "need(s) the role legal, which nobody on the roster holds" in failed.stdout
+    assert "Warning: crisis tick has never run on this database" in failed.stderr
+
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("tick", now="2026-11-20T10:00:00+00:00")
+    fresh = cli("oncall", "check", now="2026-11-20T10:05:00+00:00")
+    assert "crisis tick last ran 2026-11-20 10:00 UTC (5 min ago)" in fresh.stdout and "Warning: crisis tick" not in fresh.stderr
+    late = cli("oncall", "check", now="2026-11-20T10:30:00+00:00")
+    assert "Warning: crisis tick last ran 2026-11-20 10:00 UTC, 30 min ago: deadlines are not watched" in late.stderr
