@@ -127,8 +127,27 @@ def test_without_an_applied_roster_the_file_still_governs_as_before(workspace, c
     (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
     cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
     assert "is not on the on-call roster (oncall.yaml)" in cli("ack", "1", "--as", "mallory", code=4).stderr.replace(str(workspace) + "/", "")
-    cli("tick")
+    ticked = cli("tick")
+    shared = "no roster is applied to this shared database: " in ticked.stderr
+    assert shared == os.environ["CRISIS_DATABASE_URL"].startswith("postgresql")  # SQLite: one person, the file is the roster
     assert cli("oncall", "history").stderr.startswith("No roster was ever applied to this database")
+
+
+def test_an_applied_roster_this_client_cannot_load_never_silences_paging(workspace, cli, monkeypatch):
+    """Applied where plain-HTTP webhooks are allowed, roster #2 does not load on a client where they are not:
+    there the roster before it governs, paging goes on, and tick names the problem (exit 9)."""
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    monkeypatch.setenv("CRISIS_WEBHOOK_ALLOW_HTTP", "yes")
+    (workspace / "oncall.yaml").write_text(roster_text().replace("http://127.0.0.1:9/hook", "http://hooks.acme.example/cell"),
+                                           encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire", now="2026-11-20T10:01:00+00:00")
+    monkeypatch.delenv("CRISIS_WEBHOOK_ALLOW_HTTP")
+    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    degraded = cli("tick", now="2026-11-20T10:12:00+00:00", code=9, report=True)
+    assert "INC-0001: paged level 2 of cell (pass 1): david, eve" in degraded.stdout
+    assert "applied roster #2 is broken since 2026-11-20 10:01 UTC (applied roster #2:" in degraded.stderr
+    assert "paging goes on with the roster applied on 2026-11-20 10:00 UTC" in degraded.stderr
 
 
 def test_check_counts_the_approval_matrix_roles_and_shows_when_tick_last_ran(workspace, cli):
@@ -143,7 +162,9 @@ def test_check_counts_the_approval_matrix_roles_and_shows_when_tick_last_ran(wor
 
     (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
     cli("tick", now="2026-11-20T10:00:00+00:00")
+    cli("oncall", "apply", "--as", "claire")
     fresh = cli("oncall", "check", now="2026-11-20T10:05:00+00:00")
+    assert "applied roster #1 (applied by claire on 2026-11-20 10:00 UTC) governs this database; " in fresh.stdout
     assert "crisis tick last ran 2026-11-20 10:00 UTC (5 min ago)" in fresh.stdout and "Warning: crisis tick" not in fresh.stderr
     late = cli("oncall", "check", now="2026-11-20T10:30:00+00:00")
     assert "Warning: crisis tick last ran 2026-11-20 10:00 UTC, 30 min ago: deadlines are not watched" in late.stderr

@@ -110,6 +110,7 @@ def check(path: Annotated[Path | None, typer.Argument(help="The roster file (def
     Example: crisis oncall check --days 60
     """
     from crisis.oncall.check import check_roster
+    from crisis.oncall.governance import find_newest, label
     from crisis.oncall.heartbeat import heartbeat_warning, last_heartbeat
     from crisis.oncall.roster import ROSTER_FILE, load_roster
     from crisis.playbook.loader import list_playbooks, load_playbook
@@ -122,13 +123,16 @@ def check(path: Annotated[Path | None, typer.Argument(help="The roster file (def
     findings = check_roster(roster, playbooks, now, days=days)
     for finding in findings:
         typer.echo(str(finding))
-    runtime = context.runtime()
+    drift = context.runtime().roster_drift
     with context.unit_of_work() as session:
-        beat = last_heartbeat(session)
+        beat, newest = last_heartbeat(session), find_newest(session)
+        if newest is not None and drift is None:
+            typer.echo(f"{label(newest)} (applied by {newest.applied_by} on {newest.applied_at:%Y-%m-%d %H:%M} UTC) "
+                       "governs this database" + (f"; {local} is the same text" if local is not None and local.is_file() else ""))
     late = heartbeat_warning(beat, now)
     if beat is not None and late is None:
         typer.echo(f"crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC ({int((now - beat).total_seconds() // 60)} min ago)")
-    for warning in (runtime.roster_drift, late):
+    for warning in (drift, late):
         if warning:
             typer.echo(f"Warning: {warning}", err=True)
     errors = sum(f.level == "error" for f in findings)

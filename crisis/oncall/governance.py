@@ -129,10 +129,16 @@ def verify_applied(session: Session) -> list[str]:
 
 def roster_drift(session: Session, path: Path | None) -> str | None:
     """A warning line when the workspace's roster file differs from the roster applied to the database (which
-    governs): None when they match, when the file is absent, or when nothing was applied (the file governs)."""
+    governs), or when a shared (PostgreSQL) database has none applied; None when they match, when the file is
+    absent, or on SQLite with nothing applied (the file governs: one person, one workspace)."""
     newest = find_newest(session)
-    if newest is None or path is None or not path.is_file():
+    if path is None or not path.is_file():
         return None
+    if newest is None:
+        if session.get_bind().dialect.name == "sqlite":
+            return None
+        return (f"no roster is applied to this shared database: {path} governs only the commands run from this workspace, "
+                "and a workspace without one lets anyone act; review it, then run `crisis oncall apply`")
     try:
         digest = sha256_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
