@@ -167,3 +167,24 @@ def test_db_role_on_sqlite_is_refused_with_what_to_do(workspace, cli, database_u
     (workspace / "oncall.yaml").write_text(bound_roster("db_role", {p: p for p in PEOPLE}), encoding="utf-8")
     refused = cli("open", "-p", "bad_buzz", "-t", "x", code=10)
     assert "binds actors to their database role, and this database has no roles (SQLite)" in refused.stderr
+
+
+WRITING = [  # every command that signs a change, with arguments it accepts on an open INC-0001
+    ("open", "-p", "bad_buzz", "-t", "x"), ("ack", "1"), ("respond", "1"), ("next", "1"), ("stabilize", "1"), ("relapse", "1"),
+    ("resolve", "1"), ("close", "1"), ("dismiss", "1", "--note", "x"), ("reopen", "1"), ("do", "1", "acknowledge"),
+    ("escalate", "1"), ("check", "1", "capture_evidence"), ("fact", "1", "subject", "x"), ("severity", "1", "SEV4", "--why", "x"),
+    ("review", "1", "--what", "x", "--gained", "y", "--follow-up", "a; ana; 2026-12-01"), ("oncall", "ack", "1"), ("oncall", "apply"),
+    ("reply", "draft", "1"), ("reply", "approve", "1", "R1"), ("reply", "reject", "1", "R1", "--why", "x"),
+    ("reply", "publish", "1", "R1"),
+]
+
+
+@pytest.mark.parametrize("args", WRITING, ids=lambda args: " ".join(args[:2]))
+def test_every_writing_command_refuses_a_claimed_identity(bound, cli, monkeypatch, args):
+    """bruno's OS login signing as claire is refused by each command that writes, before anything is written."""
+    as_os_user(monkeypatch, "bruno")
+    cli("open", "-p", "bad_buzz", "-t", "Naked man in the catalogue photo", "--severity", "SEV1")
+    before = json.loads(cli("timeline", "1", "--json").stdout)
+    refused = cli(*args, "--as", "claire", code=10)
+    assert refused.stderr.startswith("Error: you are Bruno Leroy (bruno, OS user bruno); you claimed to be claire")
+    assert json.loads(cli("timeline", "1", "--json").stdout) == before
