@@ -88,7 +88,8 @@ def test_bruno_cannot_approve_his_own_sev1_draft_by_claiming_to_be_claire(bound,
 def test_only_a_role_that_may_act_for_others_passes_as_and_a_local_file_cannot_relax_the_binding(bound, cli, monkeypatch):
     """david (direction) may sign for claire; once applied, a local oncall.yaml with `bind: none` changes nothing."""
     as_os_user(monkeypatch, "david")
-    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    on_behalf = cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    assert "Note: david acts for ana (a role that may act for others); the timeline signs ana" in on_behalf.stderr
     opened = json.loads(cli("timeline", "1", "--json").stdout)[0]
     assert opened["actor"] == "ana"
     (bound / "oncall.yaml").write_text(bound_roster("none", {}), encoding="utf-8")

@@ -94,10 +94,14 @@ def actor(given: str | None, *, bind: bool = True) -> str:
     roster = rt.roster if bind else None
     mode = roster.identity.bind if roster is not None else "none"
     claimed = given.strip() if given and given.strip() else None
-    who = bind_actor(roster, claimed, os_user=os_user() if mode == "os_user" else None,
-                     db_user=rt.database_user if mode == "db_role" else None)
+    who, by = bind_actor(roster, claimed, os_user=os_user() if mode == "os_user" else None,
+                         db_user=rt.database_user if mode == "db_role" else None)
     if who is None:
         raise UsageError("who is acting? every change is signed", hint="pass --as NAME or set CRISIS_USER=NAME")
+    if by is not None:
+        import typer
+
+        typer.echo(f"Note: {by} acts for {who} (a role that may act for others); the timeline signs {who}", err=True)
     return who
 
 

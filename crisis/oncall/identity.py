@@ -80,13 +80,15 @@ def login_of(value: Any, where: str, error: Callable[[str, str], ContentError]) 
     return value
 
 
-def bind_actor(roster: Governed | None, claimed: str | None, *, os_user: str | None, db_user: str | None) -> str | None:
-    """The actor a command signs as. Without binding, `claimed` as typed. With `bind: os_user` (or `db_role`),
-    the person the roster maps to this OS user (database role); they may claim someone else only if they hold
-    a role of `may_act_for_others`. Raises IdentityError naming who you are and whom you claimed to be."""
+def bind_actor(roster: Governed | None, claimed: str | None, *, os_user: str | None,
+               db_user: str | None) -> tuple[str | None, str | None]:
+    """(the actor a command signs as, who acts for them if someone else). Without binding, `claimed` as typed.
+    With `bind: os_user` (or `db_role`), the person the roster maps to this OS user (database role); they may
+    claim someone else only if they hold a role of `may_act_for_others`. Raises IdentityError naming who you are
+    and whom you claimed to be."""
     mode = roster.identity.bind if roster is not None else "none"
     if mode == "none":
-        return claimed
+        return claimed, None
     key, what = KEYS[mode]
     if db_user is None and mode == "db_role":
         raise IdentityError(f"the roster ({roster.path}) binds actors to their database role, and this database has no roles (SQLite)",
@@ -98,9 +100,9 @@ def bind_actor(roster: Governed | None, claimed: str | None, *, os_user: str | N
         raise IdentityError(f"you are {what} {found!r}, whom the roster ({roster.path}) maps to nobody{claim}",
                             hint=f"ask a roster admin to add `{key}: {found}` to your entry in oncall.yaml and apply it")
     if claimed is None or claimed == person.id:
-        return person.id
+        return person.id, None
     if set(person.roles) & set(roster.identity.may_act_for_others):
-        return claimed
+        return claimed, person.id
     allowed = " or ".join(roster.identity.may_act_for_others) or "nobody"
     raise IdentityError(f"you are {person.name} ({person.id}, {what} {found}){claim}: only {allowed} may act for someone else",
                         hint=f"act as yourself (drop --as and CRISIS_USER), or ask {claimed} to act")
