@@ -6,11 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from crisis.cli import context
+from crisis.clock import VirtualClock
+from crisis.errors import ConflictError
+from crisis.oncall.governance import apply_roster
 
 DATA = Path(__file__).parent / "data" / "oncall"
 ADMINS = "\nroster_admins: [comms_lead]\n"
@@ -168,3 +176,35 @@ def test_check_counts_the_approval_matrix_roles_and_shows_when_tick_last_ran(wor
     assert "crisis tick last ran 2026-11-20 10:00 UTC (5 min ago)" in fresh.stdout and "Warning: crisis tick" not in fresh.stderr
     late = cli("oncall", "check", now="2026-11-20T10:30:00+00:00")
     assert "Warning: crisis tick last ran 2026-11-20 10:00 UTC, 30 min ago: deadlines are not watched" in late.stderr
+
+
+def test_two_applies_at_once_one_wins_the_other_is_refused(workspace, cli, database_url):
+    """Both read an empty log and take #1: the second to commit gets a ConflictError, the log keeps one entry."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: the second apply waits, then sees the first")
+    cli("oncall", "history")  # the schema
+    engine, clock = create_engine(database_url), VirtualClock(datetime(2026, 11, 20, 10, tzinfo=timezone.utc))
+    outcome: dict[str, object] = {}
+
+    def other() -> None:
+        with Session(engine) as session:
+            try:
+                apply_roster(session, clock, "bruno", roster_text(extra="# bruno's\n"), "theirs.yaml")
+                session.commit()
+            except ConflictError as exc:
+                outcome["refused"] = exc.message
+    with Session(engine) as first:
+        apply_roster(first, clock, "claire", roster_text(), "oncall.yaml")
+        racing = threading.Thread(target=other)
+        racing.start()
+        with engine.connect() as watcher:  # until the other apply waits on #1 (it read an empty log)
+            for _ in range(200):
+                if watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND wait_event_type = 'Lock'")).scalar():
+                    break
+                time.sleep(0.05)
+        first.commit()
+    racing.join(timeout=30)
+    engine.dispose()
+    assert outcome == {"refused": "another roster was applied to this database while you were applying this one"}
+    assert [r["applied_by"] for r in json.loads(cli("oncall", "history", "--json").stdout)["rosters"]] == ["claire"]
