@@ -1,1 +1,1 @@
-"""On-call: the roster, escalation policies, and the outbox that delivers pages and publications."""
+"""On-call: the roster (and the one applied to the database, who may act, who you are), escalation policies, paging."""
