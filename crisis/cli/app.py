@@ -88,12 +88,22 @@ class _Group(TyperGroup):
 
 
 def report(exc: CrisisError) -> None:
-    """`Error: …` and `Hint: …` on stderr, nothing on stdout."""
-    typer.echo(f"Error: {exc.message}", err=True)
+    """`Error: …` and `Hint: …` on stderr, nothing on stdout; the labels in colour on a terminal (see cli/terminal.py)."""
+    lines = [("Error:", exc.message, "bold red")]
     if isinstance(exc, RefusedError) and exc.allowed is not None:
-        typer.echo(f"Allowed now: {', '.join(exc.allowed) or 'no lifecycle action'}", err=True)
+        lines.append(("Allowed now:", ", ".join(exc.allowed) or "no lifecycle action", "bold cyan"))
     if exc.hint:
-        typer.echo(f"Hint: {exc.hint}", err=True)
+        lines.append(("Hint:", exc.hint, "bold yellow"))
+    from crisis.cli.terminal import console
+
+    if (err := console(err=True)) is not None:
+        from rich.text import Text
+
+        for label, text, style in lines:
+            err.print(Text.assemble((label, style), " ", text))
+        return
+    for label, text, _ in lines:
+        typer.echo(f"{label} {text}", err=True)
 
 
 app = typer.Typer(
