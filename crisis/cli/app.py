@@ -8,7 +8,9 @@ modules register.
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
 from collections.abc import Iterator, MutableMapping
 from importlib import import_module
 
@@ -135,5 +137,24 @@ def _options(show_version: bool = typer.Option(False, "--version", callback=_ver
     """Crisis and e-reputation incident playbooks: detect, triage, respond, escalate, review."""
 
 
+STARTUP_SECONDS = 1.0
+
+
 def main() -> None:
-    sys.exit(app(prog_name="crisis"))
+    """The `crisis` command. The cyclic garbage collector waits for the first second: starting a command builds a few
+    hundred thousand long-lived objects (SQLAlchemy, typer, the models) and every full collection meanwhile would walk
+    them all again (a tenth of `crisis show`). A command still running after that second (watch, ingest, a drill) gets
+    the collector back, with the startup objects frozen out of its way."""
+    gc.disable()
+    resume = threading.Timer(STARTUP_SECONDS, _resume_collector)
+    resume.daemon = True
+    resume.start()
+    try:
+        sys.exit(app(prog_name="crisis"))
+    finally:
+        resume.cancel()
+
+
+def _resume_collector() -> None:
+    gc.freeze()
+    gc.enable()
