@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
-import unicodedata
 
 # C0 controls and DEL, C1 controls, and the Unicode formatting characters that reorder or hide text:
 # bidi embeddings, overrides and isolates, the Arabic letter mark, line and paragraph separators.
@@ -74,11 +72,15 @@ def width(stream=None) -> int | None:
     stream = stream or sys.stdout
     if not _stream_is_terminal(stream):
         return None
+    import shutil
+
     return shutil.get_terminal_size().columns
 
 
 def cells(text: str) -> int:
     """How many terminal columns `text` takes: East Asian wide characters and most emoji take two."""
+    import unicodedata
+
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
