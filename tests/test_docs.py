@@ -132,3 +132,21 @@ def test_show_loads_only_what_it_uses(tmp_path):
     heavy = {"crisis.cli.drills", "crisis.cli.reports", "crisis.cli.triage", "crisis.cli.replies", "jinja2", "pygal",
              "lark", "rapidfuzz", "alembic", "rich", "crisis.triage.service", "crisis.drill.simulator"}
     assert heavy.isdisjoint(loaded), sorted(heavy & set(loaded))
+
+
+def test_the_collector_waits_for_startup_only(monkeypatch):
+    """`crisis` pauses the cyclic collector while it starts, and never leaves it off: not after the command, and not
+    for a command that runs past the startup second (it gets it back, startup objects frozen)."""
+    import gc
+    import time
+
+    from crisis.cli import app as app_module
+
+    monkeypatch.setattr(app_module, "STARTUP_SECONDS", 0.05)
+    seen = []
+    monkeypatch.setattr(app_module, "app", lambda **_: seen.append(gc.isenabled()) or time.sleep(0.3) or seen.append(gc.isenabled()))
+    with pytest.raises(SystemExit):
+        app_module.main()
+    assert seen == [False, True] and gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()

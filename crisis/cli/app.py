@@ -153,6 +153,7 @@ def main() -> None:
         sys.exit(app(prog_name="crisis"))
     finally:
         resume.cancel()
+        gc.enable()  # a caller in the same process (a test, an embedding) keeps its collector
 
 
 def _resume_collector() -> None:
