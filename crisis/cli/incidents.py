@@ -87,7 +87,8 @@ def _list_table(out, rows: list[dict]) -> None:
 
     from crisis.cli.terminal import SEVERITY_STYLES, printable
 
-    headers = _HEADERS.get(context.settings().lang, _HEADERS["en"])
+    lang = context.settings().lang
+    headers, drill = _HEADERS.get(lang, _HEADERS["en"]), "[EXERCICE] " if lang == "fr" else "[DRILL] "
     fixed = [max(len(headers[n]), *(len(r[key]) for r in rows)) for n, key in enumerate(("ref", "severity", "state", "playbook"))]
     table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
     for n, header in enumerate(headers[:4]):
@@ -97,7 +98,7 @@ def _list_table(out, rows: list[dict]) -> None:
     for r in rows:
         title = Text(printable(r["title"]))
         if r["is_drill"]:
-            title = Text.assemble(("[DRILL] ", "bold magenta"), title)
+            title = Text.assemble((drill, "bold magenta"), title)
         table.add_row(r["ref"], Text(r["severity"], SEVERITY_STYLES.get(r["severity"], "")), r["state"], r["playbook"], title)
     out.print(table)
 
