@@ -120,6 +120,7 @@ def test_timeline_and_errors_are_coloured_on_a_terminal_only(desk):
     ws, env = desk
     code, out = in_terminal("timeline", "INC-0001", cwd=ws, env=env)
     assert code == 0 and "\x1b[1;31mSEV1" in out
+    assert in_pipe("timeline", "INC-0001", cwd=ws, env=env).stdout.startswith("#1   2026-11-20 10:00 CET  ana ")  # Paris time
     code, out = in_terminal("close", "INC-0001", cwd=ws, env=env)
     assert code == 4 and "\x1b[1;31mError:\x1b[0m close is not possible in state detected" in out
     assert "Hint:" in SGR.sub("", out) or "Allowed now:" in SGR.sub("", out)

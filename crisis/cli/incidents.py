@@ -133,11 +133,12 @@ def show(ref: Ref, as_json: Json = False) -> None:
 
 
 def timeline(ref: Ref, as_json: Json = False) -> None:
-    """Print the whole timeline of an incident, oldest event first.
+    """Print the whole timeline of an incident, oldest event first, in the workspace's time zone.
 
     Example: crisis timeline INC-0001 --json
     """
     from crisis.cli.terminal import console, printable
+    from crisis.cli.views import local
     from crisis.incident.detail import event_dict
     from crisis.incident.service import get_incident
     from crisis.incident.timeline import list_events
@@ -148,7 +149,8 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
     if as_json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
-    lines = [f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {printable(e['actor']):<12} {printable(e['says'])}" for e in events]
+    zone = context.settings().timezone  # the workspace's clock on the wall; --json keeps UTC
+    lines = [f"#{e['seq']:<3} {local(e['at'], zone)}  {printable(e['actor']):<12} {printable(e['says'])}" for e in events]
     if (out := console()) is not None:
         from crisis.cli.terminal import styled
 
