@@ -102,7 +102,7 @@ def report(exc: CrisisError) -> None:
         from rich.text import Text
 
         for label, text, style in lines:
-            err.print(Text.assemble((label, style), " ", text))
+            err.print(Text.assemble((label, style), " ", text), soft_wrap=True)
         return
     for label, text, _ in lines:
         typer.echo(f"{label} {text}", err=True)

@@ -167,12 +167,14 @@ def _warn_if_tick_stopped(view: dict, beat, now) -> None:
     """Say on stderr when deadlines are armed and `crisis tick` has not run lately: breaches would go unseen."""
     from datetime import timedelta
 
+    from crisis.cli.terminal import warn
+
     if view["is_drill"] or not any(d["status"] == "armed" for d in view["deadlines"]):
         return
     if beat is None:
-        typer.echo("Warning: crisis tick has never run on this database: deadlines are not watched and nobody is paged "
-                   "when they pass (run it from cron every minute, or `crisis watch`)", err=True)
+        warn("crisis tick has never run on this database: deadlines are not watched and nobody is paged "
+             "when they pass (run it from cron every minute, or `crisis watch`)")
     elif now - beat > timedelta(minutes=WATCHDOG_MINUTES):
-        typer.echo(f"Warning: crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
-                   "deadlines are not watched (is cron still running it?)", err=True)
+        warn(f"crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
+             "deadlines are not watched (is cron still running it?)")
 

@@ -116,3 +116,15 @@ def print_styled(out, text: str) -> None:
     out.print(styled(first), no_wrap=True, overflow="ellipsis")
     if rest:
         out.print(styled(rest), soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """`Warning: message` on stderr; the label in bold yellow on a terminal."""
+    if (err := console(err=True)) is not None:
+        from rich.text import Text
+
+        err.print(Text.assemble(("Warning:", "bold yellow"), " ", message), soft_wrap=True)
+    else:
+        import typer
+
+        typer.echo(f"Warning: {message}", err=True)
