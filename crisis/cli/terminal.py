@@ -42,7 +42,7 @@ def printable(text: str, *, multiline: bool = False) -> str:
 SEVERITY_STYLES = {"SEV1": "bold red", "SEV2": "dark_orange", "SEV3": "yellow"}  # SEV4: the terminal's own colour
 ALARM_STYLE = "bold red"
 # What must catch the eye in show and timeline, in both languages: a deadline passed, a page lost, a move refused.
-ALARMS = (r"\b(?:BREACHED|OVERDUE|FAILED|PAGED NOBODY|NOBODY)\b.*$", r"(?:DÉPASSÉE|EN RETARD|ÉCHEC|PERSONNE)\b.*$",
+ALARMS = (r"\b(?:BREACHED|OVERDUE|FAILED|NOBODY)\b.*$", r"(?:DÉPASSÉE|EN RETARD|ÉCHEC|PERSONNE)\b.*$",
           r"\b(?:refused|rejected|refusée?)\b.*$")
 PIPE_TITLE_WIDTH = 100  # through a pipe, `list` still keeps one short line per incident
 
