@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
@@ -86,10 +86,20 @@ def open_engine(url: str, *, migrate: bool = True, lock_timeout_ms: int = 5000) 
     return engine
 
 
-def _ensure_schema(engine: Engine) -> None:
+def _schema_version(engine: Engine) -> frozenset[str]:
+    """The alembic heads recorded in the database, in one cheap query (no inspector, no alembic import)."""
     with engine.connect() as conn:
-        has_table = inspect(conn).has_table("alembic_version")
-        current = frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) if has_table else frozenset()
+        try:
+            return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        except (OperationalError, ProgrammingError):  # no such table: a new database
+            conn.rollback()
+    with engine.connect() as conn:  # the error may come from elsewhere (locked, unreachable): ask again, properly
+        return frozenset() if not inspect(conn).has_table("alembic_version") else frozenset(
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def _ensure_schema(engine: Engine) -> None:
+    current = _schema_version(engine)
     if current == SCHEMA_HEADS:
         return
     from alembic import command

@@ -96,3 +96,58 @@ def test_the_responders_session_runs_as_written(tmp_path, monkeypatch, database_
             result = runner.invoke(app, words[1:], env=env)
             assert result.exit_code == expected, f"{line}\n{result.stdout}\n{result.stderr}"
     context.reset()
+
+
+def test_the_lazy_command_table_names_exactly_what_each_module_registers():
+    """`crisis show` imports one module because COMMANDS says which: a command added to a module and not to the
+    table would be missing from `crisis --help`, one left in the table after its removal would fail to load."""
+    from crisis.cli.app import COMMANDS, mount
+
+    by_module: dict = {}
+    for name, where in COMMANDS.items():
+        by_module.setdefault(where if isinstance(where, str) else where, set()).add(name)
+    for where, names in by_module.items():
+        holder = typer.Typer()
+        mount(sorted(names)[0], holder)
+        holder.command("_")(lambda: None)
+        registered = set(typer.main.get_group(holder).commands) - {"_"}
+        if isinstance(where, tuple):
+            registered = {n for n in registered if n in names}
+        assert registered == names, f"crisis.cli.{where}: registers {sorted(registered)}, COMMANDS says {sorted(names)}"
+
+
+def test_show_loads_only_what_it_uses(tmp_path):
+    """`crisis show` in a fresh interpreter imports neither the other command modules nor their libraries."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom crisis.cli import app\ntry:\n    app(['show', 'INC-0001'], prog_name='crisis')\n"
+             "except SystemExit as exc:\n    assert exc.code == 0, exc.code\nprint(' '.join(sorted(sys.modules)))")
+    subprocess.run([sys.executable, "-m", "crisis", "init", str(tmp_path / "ws")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "crisis", "open", "-p", "hijacked_account", "-t", "Compte piraté", "--as", "ana"],
+                   cwd=tmp_path / "ws", check=True, capture_output=True)
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path / "ws", capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}).stdout.split()
+    assert "crisis.cli.incidents" in loaded
+    heavy = {"crisis.cli.drills", "crisis.cli.reports", "crisis.cli.triage", "crisis.cli.replies", "jinja2", "pygal",
+             "lark", "rapidfuzz", "alembic", "rich", "crisis.triage.service", "crisis.drill.simulator"}
+    assert heavy.isdisjoint(loaded), sorted(heavy & set(loaded))
+
+
+def test_the_collector_waits_for_startup_only(monkeypatch):
+    """`crisis` pauses the cyclic collector while it starts, and never leaves it off: not after the command, and not
+    for a command that runs past the startup second (it gets it back, startup objects frozen)."""
+    import gc
+    import time
+    from importlib import import_module
+
+    app_module = import_module("crisis.cli.app")  # the module: the package's `app` is the Typer application
+
+    monkeypatch.setattr(app_module, "STARTUP_SECONDS", 0.05)
+    seen = []
+    monkeypatch.setattr(app_module, "app", lambda **_: seen.append(gc.isenabled()) or time.sleep(0.3) or seen.append(gc.isenabled()))
+    with pytest.raises(SystemExit):
+        app_module.main()
+    assert seen == [False, True] and gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()

@@ -1,8 +1,18 @@
-"""The typer application and the one place that turns a CrisisError into a message and an exit code."""
+"""The typer application and the one place that turns a CrisisError into a message and an exit code.
+
+Commands load lazily (the pattern of Click's "lazily loading subcommands"): `crisis show` imports the
+module of `show` alone, not the drills, reports and triage with their libraries. `COMMANDS` names
+the module of each command, in the order of `crisis --help`; a test holds it equal to what the
+modules register.
+"""
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module
 
 import typer
 from typer.core import TyperGroup
@@ -10,7 +20,63 @@ from typer.core import TyperGroup
 from crisis.errors import CrisisError, RefusedError
 
 
+# command -> module of crisis.cli that registers it (`register(app)`), or (module, its Typer attribute) for a group
+COMMANDS: dict[str, str | tuple[str, str]] = {
+    "init": "workspace", "open": "incidents", "list": "incidents", "show": "incidents", "timeline": "incidents",
+    **dict.fromkeys(("ack", "respond", "next", "stabilize", "relapse", "resolve", "close", "dismiss", "reopen", "do",
+                     "escalate", "check", "fact", "severity", "review"), "actions"),
+    "tick": "tick", "demo": "demo", "ingest": "triage", "triage": "triage", "watch": "oncall", "report": "reports",
+    "playbook": ("playbooks", "app"), "audit": ("audit", "app"), "drill": ("drills", "app"), "reply": ("replies", "app"),
+    "templates": ("replies", "templates_app"), "oncall": "oncall", "evidence": "reports",
+}
+
+
+def mount(name: str, root: typer.Typer) -> None:
+    """Register on `root` the command `name` and its siblings from the same module (a test helper too)."""
+    where = COMMANDS[name]
+    if isinstance(where, tuple):
+        root.add_typer(getattr(import_module(f"crisis.cli.{where[0]}"), where[1]), name=name)
+    else:
+        import_module(f"crisis.cli.{where}").register(root)
+
+
+class _LazyCommands(MutableMapping):
+    """The root group's commands: every name is known at once, each module is imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            holder = typer.Typer(rich_markup_mode=None)
+            mount(name, holder)
+            holder.command("_")(lambda: None)  # so that typer always builds a group, even of one command
+            self._loaded.update((n, c) for n, c in typer.main.get_group(holder).commands.items() if n in COMMANDS)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
 class _Group(TyperGroup):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
+
     def invoke(self, ctx):
         from crisis.cli import context
 
@@ -24,12 +90,22 @@ class _Group(TyperGroup):
 
 
 def report(exc: CrisisError) -> None:
-    """`Error: …` and `Hint: …` on stderr, nothing on stdout."""
-    typer.echo(f"Error: {exc.message}", err=True)
+    """`Error: …` and `Hint: …` on stderr, nothing on stdout; the labels in colour on a terminal (see cli/terminal.py)."""
+    lines = [("Error:", exc.message, "bold red")]
     if isinstance(exc, RefusedError) and exc.allowed is not None:
-        typer.echo(f"Allowed now: {', '.join(exc.allowed) or 'no lifecycle action'}", err=True)
+        lines.append(("Allowed now:", ", ".join(exc.allowed) or "no lifecycle action", "bold cyan"))
     if exc.hint:
-        typer.echo(f"Hint: {exc.hint}", err=True)
+        lines.append(("Hint:", exc.hint, "bold yellow"))
+    from crisis.cli.terminal import console
+
+    if (err := console(err=True)) is not None:
+        from rich.text import Text
+
+        for label, text, style in lines:
+            err.print(Text.assemble((label, style), " ", text), soft_wrap=True)
+        return
+    for label, text, _ in lines:
+        typer.echo(f"{label} {text}", err=True)
 
 
 app = typer.Typer(
@@ -42,6 +118,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     add_completion=True,
 )
+
 
 def _version(value: bool) -> None:
     if value:
@@ -60,30 +137,25 @@ def _options(show_version: bool = typer.Option(False, "--version", callback=_ver
     """Crisis and e-reputation incident playbooks: detect, triage, respond, escalate, review."""
 
 
-from crisis.cli import actions, audit, demo, incidents, playbooks, tick, workspace  # noqa: E402
-from crisis.cli import triage as triage_cli  # noqa: E402
-
-for module in (workspace, incidents, actions, tick, demo):
-    module.register(app)
-triage_cli.register(app)
-app.add_typer(playbooks.app, name="playbook")
-app.add_typer(audit.app, name="audit")
-from crisis.cli import drills  # noqa: E402
-app.add_typer(drills.app, name="drill")
-
-from crisis.cli import replies  # noqa: E402
-
-app.add_typer(replies.app, name="reply")
-app.add_typer(replies.templates_app, name="templates")
-
-from crisis.cli import oncall  # noqa: E402
-
-oncall.register(app)
-
-from crisis.cli import reports  # noqa: E402
-
-reports.register(app)
+STARTUP_SECONDS = 1.0
 
 
 def main() -> None:
-    sys.exit(app(prog_name="crisis"))
+    """The `crisis` command. The cyclic garbage collector waits for the first second: starting a command builds a few
+    hundred thousand long-lived objects (SQLAlchemy, typer, the models) and every full collection meanwhile would walk
+    them all again (a tenth of `crisis show`). A command still running after that second (watch, ingest, a drill) gets
+    the collector back, with the startup objects frozen out of its way."""
+    gc.disable()
+    resume = threading.Timer(STARTUP_SECONDS, _resume_collector)
+    resume.daemon = True
+    resume.start()
+    try:
+        sys.exit(app(prog_name="crisis"))
+    finally:
+        resume.cancel()
+        gc.enable()  # a caller in the same process (a test, an embedding) keeps its collector
+
+
+def _resume_collector() -> None:
+    gc.freeze()
+    gc.enable()

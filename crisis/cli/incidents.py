@@ -65,11 +65,42 @@ def list_(
     if not rows:
         typer.echo("No incidents." if not open_only else "No open incidents.", err=True)
         return
-    from crisis.cli.terminal import printable
+    from crisis.cli.terminal import PIPE_TITLE_WIDTH, cells, console, cut, printable, width
 
+    if (out := console()) is not None:
+        return _list_table(out, rows)
+    columns = width()  # a terminal under NO_COLOR: each line fits it; a pipe: titles cut to a sane width
     for r in rows:
         drill = " [DRILL]" if r["is_drill"] else ""
-        typer.echo(f"{r['ref']}  {r['severity']}  {r['state']:<28} {r['playbook']:<18} {printable(r['title'])}{drill}")
+        head = f"{r['ref']}  {r['severity']}  {r['state']:<28} {r['playbook']:<18} "
+        room = max(columns - cells(head) - len(drill), 8) if columns else PIPE_TITLE_WIDTH
+        typer.echo(f"{head}{cut(printable(r['title']), room)}{drill}")
+
+
+_HEADERS = {"en": ("incident", "severity", "state", "playbook", "title"), "fr": ("incident", "gravité", "état", "playbook", "titre")}
+
+
+def _list_table(out, rows: list[dict]) -> None:
+    """`list` on a terminal: a table as wide as the window, severities in colour, one line per incident."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from crisis.cli.terminal import SEVERITY_STYLES, printable
+
+    lang = context.settings().lang
+    headers, drill = _HEADERS.get(lang, _HEADERS["en"]), "[EXERCICE] " if lang == "fr" else "[DRILL] "
+    fixed = [max(len(headers[n]), *(len(r[key]) for r in rows)) for n, key in enumerate(("ref", "severity", "state", "playbook"))]
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    for n, header in enumerate(headers[:4]):
+        table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=fixed[n], min_width=fixed[n] if n < 2 else None)
+    # the title takes what is left of the window (two columns between cells), so that no row ever wraps
+    table.add_column(headers[4], no_wrap=True, overflow="ellipsis", min_width=10, max_width=max(out.width - sum(fixed) - 2 * 4, 10))
+    for r in rows:
+        title = Text(printable(r["title"]))
+        if r["is_drill"]:
+            title = Text.assemble((drill, "bold magenta"), title)
+        table.add_row(r["ref"], Text(r["severity"], SEVERITY_STYLES.get(r["severity"], "")), r["state"], r["playbook"], title)
+    out.print(table)
 
 
 def show(ref: Ref, as_json: Json = False) -> None:
@@ -77,7 +108,7 @@ def show(ref: Ref, as_json: Json = False) -> None:
 
     Example: crisis show INC-0001
     """
-    from crisis.cli.terminal import printable
+    from crisis.cli.terminal import console, cut, print_styled, printable, width
     from crisis.cli.views import incident_detail, show_text
     from crisis.oncall.heartbeat import last_heartbeat
     from crisis.incident.service import get_incident
@@ -86,17 +117,28 @@ def show(ref: Ref, as_json: Json = False) -> None:
         view = incident_detail(session, get_incident(session, ref), context.clock().now())
         beat = last_heartbeat(session)
     _warn_if_tick_stopped(view, beat, context.clock().now())
+    if as_json:
+        typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
+        return
     settings = context.settings()
-    typer.echo(json.dumps(view, ensure_ascii=False, indent=2) if as_json
-               else printable(show_text(view, zone=settings.timezone, lang=settings.lang), multiline=True))
+    titled = {**view, "title": printable(view["title"])}  # a title stays on its one line, whatever it holds
+    text = printable(show_text(titled, zone=settings.timezone, lang=settings.lang), multiline=True)
+    if (out := console()) is not None:
+        print_styled(out, text)
+        return
+    if (columns := width()) is not None:  # a terminal under NO_COLOR: the title line still fits the window
+        first, _, rest = text.partition("\n")
+        text = cut(first, columns) + ("\n" + rest if rest else "")
+    typer.echo(text)
 
 
 def timeline(ref: Ref, as_json: Json = False) -> None:
-    """Print the whole timeline of an incident, oldest event first.
+    """Print the whole timeline of an incident, oldest event first, in the workspace's time zone.
 
     Example: crisis timeline INC-0001 --json
     """
-    from crisis.cli.terminal import printable
+    from crisis.cli.terminal import console, printable
+    from crisis.cli.views import local
     from crisis.incident.detail import event_dict
     from crisis.incident.service import get_incident
     from crisis.incident.timeline import list_events
@@ -107,8 +149,15 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
     if as_json:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
-    for e in events:
-        typer.echo(f"#{e['seq']:<3} {e['at'][:19].replace('T', ' ')} UTC  {printable(e['actor']):<12} {printable(e['says'])}")
+    zone = context.settings().timezone  # the workspace's clock on the wall; --json keeps UTC
+    lines = [f"#{e['seq']:<3} {local(e['at'], zone)}  {printable(e['actor']):<12} {printable(e['says'])}" for e in events]
+    if (out := console()) is not None:
+        from crisis.cli.terminal import styled
+
+        out.print(styled("\n".join(lines)), soft_wrap=True)
+        return
+    for line in lines:
+        typer.echo(line)
 
 
 WATCHDOG_MINUTES = 10  # a tick older than this, with deadlines armed, means nobody is watching them
@@ -118,12 +167,14 @@ def _warn_if_tick_stopped(view: dict, beat, now) -> None:
     """Say on stderr when deadlines are armed and `crisis tick` has not run lately: breaches would go unseen."""
     from datetime import timedelta
 
+    from crisis.cli.terminal import warn
+
     if view["is_drill"] or not any(d["status"] == "armed" for d in view["deadlines"]):
         return
     if beat is None:
-        typer.echo("Warning: crisis tick has never run on this database: deadlines are not watched and nobody is paged "
-                   "when they pass (run it from cron every minute, or `crisis watch`)", err=True)
+        warn("crisis tick has never run on this database: deadlines are not watched and nobody is paged "
+             "when they pass (run it from cron every minute, or `crisis watch`)")
     elif now - beat > timedelta(minutes=WATCHDOG_MINUTES):
-        typer.echo(f"Warning: crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
-                   "deadlines are not watched (is cron still running it?)", err=True)
+        warn(f"crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
+             "deadlines are not watched (is cron still running it?)")
 
