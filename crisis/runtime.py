@@ -122,7 +122,7 @@ class Runtime:
                 return
         _, text, problem = read
         with self.unit_of_work() as session:
-            remember_roster(session, self.clock.now(), self.env.get("CRISIS_USER") or "tick", str(self._roster_path), text,
+            remember_roster(session, self.clock.now(), self.env.get("CRISIS_USER") or "tick", str(self.roster_path), text,
                             error=problem.message if problem else None)
 
     @cached_property
@@ -131,7 +131,7 @@ class Runtime:
         from crisis.oncall.governance import roster_drift
 
         with self._transaction() as session:
-            return roster_drift(session, self._roster_path)
+            return roster_drift(session, self.roster_path)
 
     @cached_property
     def database_user(self) -> str | None:
@@ -144,12 +144,12 @@ class Runtime:
             return conn.execute(text("SELECT current_user")).scalar_one()
 
     @property
-    def _roster_path(self) -> Path | None:
+    def roster_path(self) -> Path | None:
         return self.settings.workspace / ROSTER_FILE if self.settings.workspace is not None else None
 
     def _read_roster(self) -> tuple[Roster | None, str, ContentError | None] | None:
         """(the roster, its text, the error that stops it from loading), or None without a file."""
-        path = self._roster_path
+        path = self.roster_path
         if path is None or not path.is_file():
             return None
         from crisis.oncall.roster import parse_roster_text

@@ -121,6 +121,8 @@ def test_the_local_file_that_differs_is_reported_and_does_not_govern_and_a_broke
     assert "oncall.yaml differs from applied roster #1 (applied by claire on 2026-11-20 10:00 UTC): the applied roster governs, " \
            "not this file; review it, then run `crisis oncall apply` to apply it" in checked.stderr
     assert "dismissing INC-0001 at SEV1 needs the role" in cli("dismiss", "1", "--note", "x", "--as", "ana", code=4).stderr
+    assert "Warning: " in (shown := cli("show", "1")).stderr and "differs from applied roster #1" in shown.stderr
+    assert "INC-0001" in shown.stdout
 
     (workspace / "oncall.yaml").write_text("people: [{id: ana, roles: [", encoding="utf-8")  # broken: the applied roster still pages
     ticked = cli("tick", now="2026-11-20T10:11:00+00:00")

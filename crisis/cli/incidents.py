@@ -110,13 +110,15 @@ def show(ref: Ref, as_json: Json = False) -> None:
     """
     from crisis.cli.terminal import console, cut, print_styled, printable, width
     from crisis.cli.views import incident_detail, show_text
-    from crisis.oncall.heartbeat import last_heartbeat
     from crisis.incident.service import get_incident
+    from crisis.oncall.governance import roster_drift
+    from crisis.oncall.heartbeat import last_heartbeat
 
     with context.unit_of_work() as session:
         view = incident_detail(session, get_incident(session, ref), context.clock().now())
         beat = last_heartbeat(session)
-    _warn_if_tick_stopped(view, beat, context.clock().now())
+        drift = roster_drift(session, context.runtime().roster_path)
+    _warn_if_unwatched(view, beat, context.clock().now(), drift)
     if as_json:
         typer.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -160,21 +162,15 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
         typer.echo(line)
 
 
-WATCHDOG_MINUTES = 10  # a tick older than this, with deadlines armed, means nobody is watching them
-
-
-def _warn_if_tick_stopped(view: dict, beat, now) -> None:
-    """Say on stderr when deadlines are armed and `crisis tick` has not run lately: breaches would go unseen."""
-    from datetime import timedelta
-
+def _warn_if_unwatched(view: dict, beat, now, drift: str | None) -> None:
+    """Say on stderr when deadlines are armed and `crisis tick` has not run lately (breaches would go unseen), and
+    when the workspace's roster file is not the one that governs."""
     from crisis.cli.terminal import warn
+    from crisis.oncall.heartbeat import heartbeat_warning
 
+    if drift:
+        warn(drift)
     if view["is_drill"] or not any(d["status"] == "armed" for d in view["deadlines"]):
         return
-    if beat is None:
-        warn("crisis tick has never run on this database: deadlines are not watched and nobody is paged "
-             "when they pass (run it from cron every minute, or `crisis watch`)")
-    elif now - beat > timedelta(minutes=WATCHDOG_MINUTES):
-        warn(f"crisis tick last ran {beat:%Y-%m-%d %H:%M} UTC, {int((now - beat).total_seconds() // 60)} min ago: "
-             "deadlines are not watched (is cron still running it?)")
-
+    if (stopped := heartbeat_warning(beat, now)) is not None:
+        warn(stopped)
