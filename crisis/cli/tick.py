@@ -29,12 +29,11 @@ def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it wer
 
     Example: crisis tick --now 2026-11-22T14:30:00+01:00
     """
-    from crisis.clock import VirtualClock
     from crisis.scheduler import tick as run_tick
 
     runtime = context.runtime()
     if now:
-        runtime.clock = VirtualClock(context.parse_instant(now, "--now"))
+        runtime.clock = context.fixed_clock(now, "--now")
     if ping:
         from crisis.outbox.urls import check_url, http_allowed
 
