@@ -29,7 +29,7 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
     from crisis.incident.replay import replay_incident
     from crisis.incident.seal import audit_key
     from crisis.incident.service import get_incident, list_incidents
-    from crisis.incident.timeline import check_chain
+    from crisis.incident.timeline import check_chain, find_downgrades
     from crisis.replies.replay import replay_replies
 
     key = audit_key(context.runtime().env)
@@ -38,8 +38,12 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
         incidents = [get_incident(session, ref)] if ref else list_incidents(session)
         checks = [check_chain(session, i, key=key) for i in incidents]
         breaks = [str(c.broken or replay_incident(session, i) or replay_replies(session, i) or "") for c, i in zip(checks, incidents)]
+        breaks += [str(b) for b in find_downgrades(checks)]
         lost = check_anchor(session, anchored) if anchored else []
     breaks = [b for b in breaks if b]
+    problem = signature_problem(anchored, key) if anchored else None
+    if problem and problem[1]:
+        lost.insert(0, f"{anchor}: {problem[0]}")
     for line in [f"BROKEN {b}" for b in breaks] + [f"TAMPERED {what}" for what in lost]:
         typer.echo(line, err=True)
     if breaks or lost:
@@ -50,10 +54,9 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
     if fixed:
         typer.echo(f"note: {fixed} event(s) were written under a fixed clock (CRISIS_ALLOW_FIXED_CLOCK): a rehearsal or a test", err=True)
     unchecked = sum(c.unchecked for c in checks)
-    problem = signature_problem(anchored, key) if anchored else None
     if unchecked or problem:
         raise CrisisError(f"{unchecked} keyed event(s) not checked: they are sealed with an audit key this process does not hold"
-                          if unchecked else f"{anchor}: {problem}", hint="set CRISIS_AUDIT_KEY (or CRISIS_AUDIT_KEY_FILE) to the "
+                          if unchecked else f"{anchor}: {problem[0]}", hint="set CRISIS_AUDIT_KEY (or CRISIS_AUDIT_KEY_FILE) to the "
                           "workspace's audit key and verify again")
     also = f", checked against the anchor of {anchored['at']}" if anchored else ""
     typer.echo(f"ok: {len(incidents)} timeline(s), {counted} event(s) verified" + (f" ({keyed} keyed)" if keyed else "") + also)

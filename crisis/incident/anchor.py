@@ -52,16 +52,17 @@ def parse_anchor(text: str, where: str) -> dict[str, Any]:
     return anchor
 
 
-def signature_problem(anchor: dict[str, Any], key: AuditKey | None) -> str | None:
-    """Why the anchor's signature cannot be trusted, or None when it verifies (or the anchor was not signed)."""
+def signature_problem(anchor: dict[str, Any], key: AuditKey | None) -> tuple[str, bool] | None:
+    """Why the anchor's signature cannot be trusted, and whether that shows an edit (rather than a key not at
+    hand); None when it verifies, or when the anchor was written without a key."""
     if anchor.get("signature") is None:
-        return None if anchor.get("key_id") is None else "the anchor names a key but carries no signature: it was edited"
+        return None if anchor.get("key_id") is None else ("the anchor names a key but carries no signature: it was edited", True)
     if key is None:
-        return f"the anchor is signed with {anchor.get('key_id')} and no audit key is set to check it"
+        return f"the anchor is signed with {anchor.get('key_id')} and no audit key is set to check it", False
     if anchor.get("key_id") != key.id:
-        return f"the anchor is signed with {anchor.get('key_id')}, not with the audit key set ({key.id})"
+        return f"the anchor is signed with {anchor.get('key_id')}, not with the audit key set ({key.id})", False
     if not hmac.compare_digest(str(anchor["signature"]), _sign(anchor, key)):
-        return "the anchor's signature does not verify: the anchor was edited"
+        return "the anchor's signature does not verify: the anchor was edited", True
     return None
 
 

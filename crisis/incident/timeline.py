@@ -14,7 +14,7 @@ from crisis.incident.events import TimelineEvent
 from crisis.incident.models import Event, Incident
 from crisis.incident.seal import CLOCK, KEY_ENV, SEAL, AuditKey, audit_key, fixed_clock_allowed, seal_data
 
-__all__ = ["Break", "ChainCheck", "append_event", "check_chain", "find_event", "list_events", "verify_chain"]
+__all__ = ["Break", "ChainCheck", "append_event", "check_chain", "find_downgrades", "find_event", "list_events", "verify_chain"]
 
 
 def append_event(session: Session, incident: Incident, at: datetime, actor: str, recorded: TimelineEvent) -> Event:
@@ -26,9 +26,9 @@ def append_event(session: Session, incident: Incident, at: datetime, actor: str,
                            f"{at.isoformat(timespec='seconds')}: a timeline never goes back in time",
                            hint="check the clock of this machine (and CRISIS_NOW, which only rehearsals and tests set)")
     key = audit_key()
-    if key is None and incident.event_count and _is_keyed(session, incident):
-        raise RefusedError(f"{incident.ref}'s timeline is keyed, and this process has no audit key to extend it",
-                           hint=f"set {KEY_ENV} (or {KEY_ENV}_FILE) here as on the machines that wrote it")
+    if key is None and _database_is_keyed(session):
+        raise RefusedError("the timelines of this database are keyed, and this process has no audit key to extend them",
+                           hint=f"set {KEY_ENV} (or {KEY_ENV}_FILE) here as on the machines that wrote them")
     data = seal_data(recorded.data(), key, fixed_clock=fixed_clock_allowed())
     seq = incident.event_count + 1
     prev = incident.head_hash if incident.event_count else GENESIS
@@ -41,9 +41,12 @@ def append_event(session: Session, incident: Incident, at: datetime, actor: str,
     return event
 
 
-def _is_keyed(session: Session, incident: Incident) -> bool:
-    last = find_event(session, incident, incident.event_count)
-    return last is not None and SEAL in last.data
+def _database_is_keyed(session: Session) -> bool:
+    """Whether the last event written in the database is keyed: then every event after it must be (so a plain event
+    written after the first keyed one is a downgrade, whichever timeline it is in)."""
+    with session.no_autoflush:
+        last = session.scalar(select(Event.data).order_by(Event.id.desc()).limit(1))
+    return last is not None and SEAL in last
 
 
 def list_events(session: Session, incident: Incident, *, last: int | None = None) -> list[Event]:
@@ -67,6 +70,8 @@ class ChainCheck:
     keyed: int = 0
     unchecked: int = 0
     fixed_clock: int = 0
+    first_keyed: int | None = None  # the row id of its first keyed event
+    last_plain: tuple[int, int] | None = None  # (row id, seq) of its last plain event
     broken: Break | None = None
 
 
@@ -90,6 +95,9 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None) -
             return check
         if seal is not None:
             check.keyed, keyed_at = check.keyed + 1, keyed_at or event.seq
+            check.first_keyed = check.first_keyed or event.id
+        else:
+            check.last_plain = (event.id, event.seq)
         if seal is not None and (key is None or seal != key.id):
             check.unchecked += 1
         elif event_hash(prev, incident.ref, event.seq, event.at, event.actor, event.kind, event.data,
@@ -102,6 +110,15 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None) -
         check.broken = Break(incident.ref, expected, f"missing: the incident records {incident.event_count} events and the "
                                                      f"chain ends at #{expected - 1}: the last events were deleted")
     return check
+
+
+def find_downgrades(checks: list[ChainCheck]) -> list[Break]:
+    """The timelines holding a plain event written after the database's first keyed event: crisis never writes one
+    (see `append_event`), so the timeline was recomputed without the key."""
+    first = min((c.first_keyed for c in checks if c.first_keyed is not None), default=None)
+    return [Break(c.ref, c.last_plain[1], "is not keyed though it was written after the first keyed event of the database: "
+                                          "the timeline was recomputed without the audit key")
+            for c in checks if first is not None and c.last_plain is not None and c.last_plain[0] > first and c.broken is None]
 
 
 def verify_chain(session: Session, incident: Incident, *, key: AuditKey | None = None) -> Break | None:
