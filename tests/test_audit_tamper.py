@@ -233,3 +233,12 @@ def test_a_short_or_unreadable_key_is_refused_with_its_fix(workspace, cli, monke
     monkeypatch.delenv("CRISIS_AUDIT_KEY")
     monkeypatch.setenv("CRISIS_AUDIT_KEY_FILE", str(tmp_path / "missing.key"))
     assert "the audit key cannot be read (FileNotFoundError)" in cli("audit", "verify", code=5).stderr
+
+
+def test_an_evidence_pack_of_a_keyed_timeline_is_checked_with_the_key(keyed, tmp_path, monkeypatch):
+    """The pack's chain is checked with the key; without it, the pack says which events it could not check (exit 1)."""
+    pack = tmp_path / "INC-0001.zip"
+    keyed("evidence", "export", "1", "-o", str(pack))
+    assert keyed("evidence", "verify", str(pack)).stdout.startswith(f"ok: {pack}:")
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    assert "2 keyed event(s) of the timeline were not checked" in keyed("evidence", "verify", str(pack), code=1).stderr
