@@ -25,7 +25,9 @@ def append_event(session: Session, incident: Incident, at: datetime, actor: str,
         raise RefusedError(f"{incident.ref}'s last event is at {incident.updated_at.isoformat(timespec='seconds')}, after "
                            f"{at.isoformat(timespec='seconds')}: a timeline never goes back in time",
                            hint="check the clock of this machine (and CRISIS_NOW, which only rehearsals and tests set)")
-    key = audit_key()
+    if "crisis.audit_key" not in session.info:  # read once per transaction (a key file is not read per event)
+        session.info["crisis.audit_key"] = audit_key()
+    key = session.info["crisis.audit_key"]
     if key is None and _database_is_keyed(session):
         raise RefusedError("the timelines of this database are keyed, and this process has no audit key to extend them",
                            hint=f"set {KEY_ENV} (or {KEY_ENV}_FILE) here as on the machines that wrote them")
@@ -44,9 +46,11 @@ def append_event(session: Session, incident: Incident, at: datetime, actor: str,
 def _database_is_keyed(session: Session) -> bool:
     """Whether the last event written in the database is keyed: then every event after it must be (so a plain event
     written after the first keyed one is a downgrade, whichever timeline it is in)."""
-    with session.no_autoflush:
-        last = session.scalar(select(Event.data).order_by(Event.id.desc()).limit(1))
-    return last is not None and SEAL in last
+    if "crisis.keyed" not in session.info:  # our own writes in this transaction are plain: asked once
+        with session.no_autoflush:
+            last = session.scalar(select(Event.data).order_by(Event.id.desc()).limit(1))
+        session.info["crisis.keyed"] = last is not None and SEAL in last
+    return session.info["crisis.keyed"]
 
 
 def list_events(session: Session, incident: Incident, *, last: int | None = None) -> list[Event]:
