@@ -29,15 +29,19 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
     from crisis.incident.replay import replay_incident
     from crisis.incident.seal import audit_key
     from crisis.incident.service import get_incident, list_incidents
-    from crisis.incident.timeline import check_chain, find_downgrades
+    from crisis.incident.timeline import check_chain, find_downgrades, list_events
     from crisis.replies.replay import replay_replies
 
     key = audit_key(context.runtime().env)
     anchored = parse_anchor(read_anchors(anchor), str(anchor)) if anchor else None
     with context.unit_of_work() as session:
         incidents = [get_incident(session, ref)] if ref else list_incidents(session)
-        checks = [check_chain(session, i, key=key) for i in incidents]
-        breaks = [str(c.broken or replay_incident(session, i) or replay_replies(session, i) or "") for c, i in zip(checks, incidents)]
+        checks, breaks = [], []
+        for incident in incidents:
+            timeline = list_events(session, incident)
+            checks.append(check := check_chain(session, incident, key=key, timeline=timeline))
+            breaks.append(str(check.broken or replay_incident(session, incident, timeline=timeline)
+                              or replay_replies(session, incident, timeline=timeline) or ""))
         breaks += [str(b) for b in find_downgrades(checks)]
         lost = check_anchor(session, anchored) if anchored else []
     breaks = [b for b in breaks if b]

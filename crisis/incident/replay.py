@@ -28,12 +28,12 @@ class ToldDeadline:
     rule: str | None = None  # the limitation rule a limitation deadline was armed for
 
 
-def replay_incident(session: Session, incident: Incident) -> Break | None:
-    """The first thing the incident's rows say that its timeline does not, or None."""
+def replay_incident(session: Session, incident: Incident, *, timeline: list[Event] | None = None) -> Break | None:
+    """The first thing the incident's rows say that its `timeline` (read if not given) does not, or None."""
     from crisis.incident.service import pinned_playbook
     from crisis.incident.timeline import list_events
 
-    timeline = list_events(session, incident)
+    timeline = list_events(session, incident) if timeline is None else timeline
     return replay_state(incident, timeline) or replay_deadlines(incident, timeline, pinned_playbook(session, incident))
 
 

@@ -79,11 +79,12 @@ class ChainCheck:
     broken: Break | None = None
 
 
-def check_chain(session: Session, incident: Incident, *, key: AuditKey | None) -> ChainCheck:
-    """Walk the incident's chain: each link, each hash (each HMAC when `key` is the one that sealed the event),
-    the head the incident records. A plain event after a keyed one is a chain recomputed without the key."""
+def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, timeline: list[Event] | None = None) -> ChainCheck:
+    """Walk the incident's chain (its `timeline` if already read): each link, each hash (each HMAC when `key` is the
+    one that sealed the event), the head the incident records. A plain event after a keyed one is a chain
+    recomputed without the key."""
     check, prev, expected, keyed_at = ChainCheck(incident.ref), GENESIS, 1, None
-    for event in list_events(session, incident):
+    for event in list_events(session, incident) if timeline is None else timeline:
         check.events += 1
         check.fixed_clock += CLOCK in event.data
         if event.seq != expected:

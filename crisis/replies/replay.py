@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crisis.incident import events
 from crisis.incident.chain import Break
-from crisis.incident.models import Incident
+from crisis.incident.models import Event, Incident
 from crisis.incident.timeline import list_events
 from crisis.replies.service import list_replies, text_hash
 
@@ -26,10 +26,10 @@ class ToldReply:
     published_by: str | None = None
 
 
-def replay_replies(session: Session, incident: Incident) -> Break | None:
-    """The first reply whose row says what its events do not, or None."""
+def replay_replies(session: Session, incident: Incident, *, timeline: list[Event] | None = None) -> Break | None:
+    """The first reply whose row says what the events of its incident's `timeline` (read if not given) do not, or None."""
     told: dict[str, ToldReply] = {}
-    for event in list_events(session, incident):
+    for event in list_events(session, incident) if timeline is None else timeline:
         match event.typed():
             case events.ReplyDrafted(reply=label, hash=digest):
                 told[label] = ToldReply("draft", digest, event.actor)
