@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crisis.incident import events
 from crisis.incident.chain import Break
 from crisis.incident.models import Event, Incident
 from crisis.incident.timeline import list_events
-from crisis.replies.service import list_replies, text_hash
+from crisis.replies.models import Reply
+from crisis.replies.service import text_hash
 
 
 @dataclass
@@ -46,7 +48,7 @@ def replay_replies(session: Session, incident: Incident, *, timeline: list[Event
                 told[label].status, told[label].published_by = "published", event.actor
                 if text_hash(text) != digest or digest != told[label].hash:
                     return _changed(incident, label, "was published with a text that is not the one approved")
-    rows = {reply.label: reply for reply in list_replies(session, incident.ref)}
+    rows = {reply.label: reply for reply in session.scalars(select(Reply).where(Reply.incident_id == incident.id))}
     for label in sorted({*told, *rows}):
         reply, replayed = rows.get(label), told.get(label)
         if reply is None or replayed is None:
