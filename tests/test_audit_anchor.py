@@ -190,3 +190,29 @@ def test_the_installed_command_refuses_crisis_now_too(workspace):
     done = subprocess.run([sys.executable, "-m", "crisis", "open", "-p", "bad_buzz", "-t", "Backdated"], capture_output=True, text=True,
                           env={**env, "CRISIS_NOW": "2019-01-01T00:00:00Z"}, timeout=60)
     assert done.returncode == 4 and "could backdate a real incident" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_workspace_anchor_path_is_the_default_of_both_commands(workspace, cli, sql):
+    """`[audit] anchor` in crisis.toml: `audit anchor` appends there and `audit verify` checks against it unasked."""
+    from crisis.cli import context
+
+    with (workspace / "crisis.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[audit]\nanchor = "anchors.jsonl"\n')
+    context.settings.cache_clear()
+    cli("open", "-p", "bad_buzz", "-t", "Catalogue photo")
+    assert f"no anchor yet at {workspace / 'anchors.jsonl'}" in cli("audit", "verify").stderr
+    assert cli("audit", "anchor").stdout.endswith(f"in {workspace / 'anchors.jsonl'}\n")
+    sql("DELETE FROM deadline")
+    sql("DELETE FROM event")
+    sql("DELETE FROM incident")
+    assert "TAMPERED INC-0001 was anchored" in cli("audit", "verify", code=8).stderr
+
+
+def test_an_unknown_audit_setting_is_named_with_its_line(workspace, cli):
+    from crisis.cli import context
+
+    with (workspace / "crisis.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[audit]\nanchors = "anchors.jsonl"\n')
+    context.settings.cache_clear()
+    result = cli("audit", "verify", code=5)
+    assert "crisis.toml:" in result.stderr and "audit.anchors: unknown key" in result.stderr and "keys of [audit]: anchor" in result.stderr

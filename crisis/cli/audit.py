@@ -16,7 +16,8 @@ app = typer.Typer(help="Check that the timelines were not edited, and anchor the
 @app.command()
 def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One incident; default: all."),
            anchor: Annotated[Path | None, typer.Option("--anchor", help="Also check the database against the last anchor "
-                                                       "of this file (written by `crisis audit anchor --to`).")] = None) -> None:
+                                                       "of this file (written by `crisis audit anchor --to`); default: "
+                                                       "[audit] anchor in crisis.toml.")] = None) -> None:
     """Recompute each timeline's hash chain (HMAC for keyed events, with CRISIS_AUDIT_KEY), replay it against the
     incident, its replies and its deadlines, and name the first difference. With --anchor, an anchored incident
     deleted, truncated or rewritten is found too. Exits 8 if anything does not verify, 1 if keyed events could
@@ -33,6 +34,12 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
     from crisis.replies.replay import replay_replies
 
     key = audit_key(context.runtime().env)
+    configured = context.settings().anchor
+    if anchor is None and configured is not None:
+        if configured.is_file():
+            anchor = configured
+        else:
+            typer.echo(f"note: no anchor yet at {configured} ([audit] anchor): run `crisis audit anchor`", err=True)
     anchored = parse_anchor(read_anchors(anchor), str(anchor)) if anchor else None
     with context.unit_of_work() as session:
         incidents = [get_incident(session, ref)] if ref else list_incidents(session)
@@ -67,7 +74,8 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
 
 
 @app.command("anchor")
-def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append the anchor to this JSON Lines file.")] = None,
+def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append the anchor to this JSON Lines file "
+                                                      "(default: [audit] anchor in crisis.toml).")] = None,
                  webhook: Annotated[str | None, typer.Option("--webhook", help="POST the anchor to this https:// URL "
                                                              "(signed with CRISIS_WEBHOOK_SECRET).")] = None,
                  git: Annotated[Path | None, typer.Option("--git", help="Commit the anchor in this git repository "
@@ -83,8 +91,10 @@ def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append th
     from crisis.incident.anchor_store import append_anchor, commit_anchor
     from crisis.incident.seal import audit_key
 
+    to = to or (context.settings().anchor if not (webhook or git) else None)
     if not (to or webhook or git):
-        raise UsageError("where should the anchor go?", hint="pass --to FILE, --webhook URL or --git DIR (or several)")
+        raise UsageError("where should the anchor go?", hint="pass --to FILE, --webhook URL or --git DIR (or several), or set "
+                                                             "anchor in the [audit] section of crisis.toml")
     runtime = context.runtime()
     key = audit_key(runtime.env)
     with context.unit_of_work() as session:
