@@ -34,9 +34,10 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "typer": ("crisis.cli",),
     "rich": ("crisis.cli",),
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
-    "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler") + tuple(
+    "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler", "crisis.incident.replay", "crisis.incident.anchor",
+                   "crisis.replies.replay") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
-        for role in ("models", "service", "timeline", "replay", "anchor", "detail", "volume", "heartbeat", "queue", "delivery", "reactions", "simulator", "live",
+        for role in ("models", "service", "timeline", "detail", "volume", "heartbeat", "queue", "delivery", "reactions", "simulator", "live",
                      "period_service", "evidence_service")),
     "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),
