@@ -27,7 +27,8 @@ from pathlib import Path
 from triage_ingest import write_stream  # the same stream as the throughput bench
 
 CRISIS = [sys.executable, "-m", "crisis"]
-ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("CRISIS_")}, "CRISIS_NOW": "2026-12-01T00:00:00+00:00"}
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("CRISIS_")}, "CRISIS_NOW": "2026-12-01T00:00:00+00:00",
+       "CRISIS_ALLOW_FIXED_CLOCK": "yes"}  # a bench replays at its own time, as a rehearsal
 
 
 def workspace(folder: Path, name: str) -> Path:

@@ -37,6 +37,7 @@ class Settings:
     spikes: Mapping[str, Any] = field(default_factory=dict)  # [triage.spikes], read by crisis.triage.spikes.spike_rule
     contact: str | None = None  # [replies] contact: where replies invite people to continue privately
     webhook_url: str | None = None  # [replies] webhook_url: where `reply publish --via webhook` posts
+    anchor: Path | None = None  # [audit] anchor: the JSON Lines file `audit anchor` appends to and `audit verify` checks
 
     @property
     def path(self) -> Path | None:
@@ -95,7 +96,9 @@ def load_settings(cwd: Path | None = None, env: Mapping[str, str] = os.environ) 
     problem = check_url(webhook_url, allow_http=http_allowed(env)) if webhook_url else None
     if problem:
         raise ContentError(f"{toml.where('replies', 'webhook_url')}: {problem}")
+    anchor = toml.text(toml.table("audit", ("anchor",)), "audit", "anchor")
     return Settings(
+        anchor=(workspace / Path(anchor).expanduser() if workspace is not None else Path(anchor).expanduser()) if anchor else None,
         workspace=workspace,
         content=workspace if workspace is not None else shipped_content(),
         database_url=url,

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from crisis.cli import app, context
 
 POSTGRES_URL = os.environ.get("CRISIS_TEST_POSTGRES_URL")
+os.environ.setdefault("CRISIS_ALLOW_FIXED_CLOCK", "yes")  # the suite runs on CRISIS_NOW (and its subprocesses with it)
 T0 = "2026-11-20T10:00:00+00:00"  # a Friday morning, the tests' reference instant
 
 

@@ -16,6 +16,8 @@ LAYERS = {
     "crisis.playbook": 1,
     "crisis.incident": 1, "crisis.incident.models": 2, "crisis.incident.service": 3, "crisis.incident.timeline": 3,
     "crisis.incident.deadlines": 3, "crisis.incident.detail": 3,
+    "crisis.incident.seal": 2, "crisis.incident.anchor_store": 2, "crisis.incident.replay": 3, "crisis.incident.anchor": 3,
+    "crisis.replies.replay": 3,
     "crisis.triage": 1, "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3, "crisis.triage.volume": 3,
     "crisis.replies": 1, "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.heartbeat": 3, "crisis.oncall.governance": 3, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
@@ -33,7 +35,8 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "typer": ("crisis.cli",),
     "rich": ("crisis.cli",),
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
-    "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler") + tuple(
+    "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler", "crisis.incident.replay", "crisis.incident.anchor",
+                   "crisis.replies.replay") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
         for role in ("models", "service", "timeline", "detail", "volume", "heartbeat", "governance", "queue", "delivery", "reactions", "simulator", "live",
                      "period_service", "evidence_service")),

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from tests.conftest import T0
+from tests.test_audit_tamper import Sql
 
 
 @pytest.fixture
 def three_events(workspace, cli, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the tampering is done with sqlite3 on the file")
+    """INC-0001 opened, acknowledged, a fact set; INC-0002 opened. Tampered with SQL, on SQLite and PostgreSQL."""
     cli("open", "-p", "hijacked_account", "-t", "hacked")
     cli("ack", "1")
     cli("fact", "1", "platform", "x")
     cli("open", "-p", "hijacked_account", "-t", "other")
     assert cli("audit", "verify").stdout == "ok: 2 timeline(s), 4 event(s) verified\n"
-    return sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    sql = Sql(database_url)
+    yield sql
+    sql.engine.dispose()
 
 
 def test_an_edited_event_is_named(three_events, cli):
-    with three_events as db:
-        db.execute("UPDATE event SET actor = 'mallory' WHERE incident_id = 1 AND seq = 2")
+    three_events("UPDATE event SET actor = 'mallory' WHERE incident_id = 1 AND seq = 2")
     result = cli("audit", "verify", code=8)
     assert "BROKEN INC-0001 event #2: its content does not match its hash: the transition event at 2026-11-20T10:00:00+00:00 was edited" in result.stderr
     assert "1 of 2 timeline(s) do not verify" in result.stderr
@@ -31,29 +29,25 @@ def test_an_edited_event_is_named(three_events, cli):
 
 
 def test_a_deleted_event_in_the_middle_is_named(three_events, cli):
-    with three_events as db:
-        db.execute("DELETE FROM event WHERE incident_id = 1 AND seq = 2")
+    three_events("DELETE FROM event WHERE incident_id = 1 AND seq = 2")
     assert "INC-0001 event #2: missing (the next event is #3): an event was deleted" in cli("audit", "verify", "1", code=8).stderr
 
 
 def test_a_deleted_last_event_is_found(three_events, cli):
-    with three_events as db:
-        db.execute("DELETE FROM event WHERE incident_id = 1 AND seq = 3")
+    three_events("DELETE FROM event WHERE incident_id = 1 AND seq = 3")
     assert "INC-0001 event #3: missing: the incident records 3 events and the chain ends at #2" in cli("audit", "verify", code=8).stderr
 
 
 def test_a_rehashed_forgery_breaks_the_next_link(three_events, cli):
     """Recomputing an edited event's own hash is not enough: the next event points at the old one."""
     from datetime import datetime, timezone
-    import json
 
     from crisis.incident.chain import event_hash
 
-    with three_events as db:
-        prev, at, data = db.execute("SELECT prev_hash, at, data FROM event WHERE incident_id = 1 AND seq = 2").fetchone()
-        at = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-        forged = event_hash(prev, "INC-0001", 2, at, "mallory", "transition", json.loads(data))
-        db.execute("UPDATE event SET actor = 'mallory', hash = ? WHERE incident_id = 1 AND seq = 2", (forged,))
+    (prev, at, data), = three_events("SELECT prev_hash, at, data FROM event WHERE incident_id = 1 AND seq = 2")
+    at = (datetime.fromisoformat(at) if isinstance(at, str) else at).replace(tzinfo=None).replace(tzinfo=timezone.utc)
+    forged = event_hash(prev, "INC-0001", 2, at, "mallory", "transition", three_events.data(data))
+    three_events("UPDATE event SET actor = 'mallory', hash = :h WHERE incident_id = 1 AND seq = 2", h=forged)
     assert "INC-0001 event #3: does not follow the event before it" in cli("audit", "verify", code=8).stderr
 
 
@@ -65,7 +59,6 @@ def test_a_rehashed_forgery_breaks_the_next_link(three_events, cli):
 ])
 def test_a_change_made_without_an_event_is_found_by_replaying_the_timeline(three_events, cli, change, message):
     """The chain verifies, but the row says something the timeline never recorded: `audit verify` replays it and says so."""
-    with three_events as db:
-        db.execute(change)
+    three_events(change)
     result = cli("audit", "verify", code=8)
     assert "BROKEN INC-0001" in result.stderr and message in result.stderr and "changed without an event" in result.stderr

@@ -78,6 +78,8 @@ def test_a_timeline_written_as_plain_dicts_still_verifies(workspace, cli):
         session.add(Event(incident_id=incident.id, seq=seq, at=at, actor="ana", kind="transition", data=data,
                           prev_hash=incident.head_hash, hash=digest))
         incident.event_count, incident.head_hash, incident.state = seq, digest, "triage"
+        acknowledge = next(d for d in incident.deadlines if d.kind == "acknowledge")
+        acknowledge.status, acknowledge.closed_at = "met", at  # as the real event did: `audit verify` replays deadlines too
     with runtime.unit_of_work() as session:
         incident = session.scalar(select(Incident))
         assert verify_chain(session, incident) is None

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from crisis.clock import Clock, SystemClock, VirtualClock
-from crisis.errors import UsageError
+from crisis.errors import RefusedError, UsageError
 from crisis.runtime import Runtime
 from crisis.settings import Settings, load_settings
 
@@ -64,13 +64,25 @@ def unit_of_work() -> Iterator[Any]:
 
 
 def clock() -> Clock:
-    """The command's clock: the wall clock, or the instant in CRISIS_NOW (for rehearsals and reproducible runs)."""
+    """The command's clock: the wall clock, or the instant in CRISIS_NOW (tests and rehearsals only)."""
     return runtime().clock
 
 
 def _clock_from_env() -> Clock:
     fixed = os.environ.get("CRISIS_NOW")
-    return VirtualClock(parse_instant(fixed, "CRISIS_NOW")) if fixed else SystemClock()
+    return fixed_clock(fixed, "CRISIS_NOW") if fixed else SystemClock()
+
+
+def fixed_clock(text: str, where: str) -> Clock:
+    """A clock stopped at `text` (CRISIS_NOW, `tick --now`): only where CRISIS_ALLOW_FIXED_CLOCK=yes says this
+    process is a test or a rehearsal, and every event it writes then carries the mark. Raises RefusedError, UsageError."""
+    from crisis.incident.seal import FIXED_CLOCK_ENV, fixed_clock_allowed
+
+    if not fixed_clock_allowed(os.environ):
+        raise RefusedError(f"{where} would run this command at a time of your choosing, which could backdate a real incident",
+                           hint=f"unset {where}; rehearse with `crisis drill run` (its own database and clock); only tests and "
+                                f"rehearsal databases set {FIXED_CLOCK_ENV}=yes, and every event then says so")
+    return VirtualClock(parse_instant(text, where))
 
 
 def parse_instant(text: str, where: str) -> datetime:

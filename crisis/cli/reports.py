@@ -93,13 +93,15 @@ def export(
 @evidence_app.command("verify")
 def verify(pack: Annotated[Path, typer.Argument(help="The evidence pack (.zip).", show_default=False)]) -> None:
     """Check a pack on any machine: every file against the manifest, nothing added or removed, the
-    timeline's hash chain from the first event to the head. Exits 8 if anything differs.
+    timeline's hash chain from the first event to the head (keyed events with CRISIS_AUDIT_KEY). Exits 8 if
+    anything differs, 1 if keyed events could not be checked.
 
     Example: crisis evidence verify INC-0042-evidence.zip
     """
+    from crisis.incident.seal import audit_key
     from crisis.report.evidence import verify_pack
 
-    typer.echo(verify_pack(pack))
+    typer.echo(verify_pack(pack, key=audit_key()))
 
 
 def _day(text: str, option: str):

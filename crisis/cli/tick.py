@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
     app.command("tick")(tick)
 
 
-def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (default: the clock).")] = None,
+def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it were this ISO time (tests and rehearsals only: "
+                                                 "needs CRISIS_ALLOW_FIXED_CLOCK=yes).")] = None,
          ping: Annotated[str | None, typer.Option("--ping", help="After the tick, GET this URL: a dead man's switch (Healthchecks.io, "
                                                   "a cron monitor) that pages you when the pings stop.")] = None) -> None:
     """Record every deadline due by now as breached and escalate its incident; page the next level of
@@ -29,12 +30,11 @@ def tick(now: Annotated[str | None, typer.Option("--now", help="Act as if it wer
 
     Example: crisis tick --now 2026-11-22T14:30:00+01:00
     """
-    from crisis.clock import VirtualClock
     from crisis.scheduler import tick as run_tick
 
     runtime = context.runtime()
     if now:
-        runtime.clock = VirtualClock(context.parse_instant(now, "--now"))
+        runtime.clock = context.fixed_clock(now, "--now")
     if ping:
         from crisis.outbox.urls import check_url, http_allowed
 

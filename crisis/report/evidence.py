@@ -12,8 +12,9 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from crisis.errors import ContentError, TamperedError, UsageError
+from crisis.errors import ContentError, CrisisError, TamperedError, UsageError
 from crisis.incident.chain import GENESIS, event_hash
+from crisis.incident.seal import KEY_ENV, SEAL, AuditKey
 
 MANIFEST = "MANIFEST.json"
 TIMELINE = "timeline.json"
@@ -42,10 +43,11 @@ def write_pack(path: Path, files: dict[str, bytes], *, at: datetime) -> int:
     return len(files) + 1
 
 
-def verify_pack(path: Path) -> str:
+def verify_pack(path: Path, *, key: AuditKey | None = None) -> str:
     """Check every file against the manifest (edited, added, removed) and the timeline's chain from the first event
-    to the head. A one-line summary when all holds; raises TamperedError listing each problem, ContentError when the
-    file is not a pack."""
+    to the head (keyed events with `key`, the workspace's audit key). A one-line summary when all holds; raises
+    TamperedError listing each problem, ContentError when the file is not a pack, CrisisError when keyed events could
+    not be checked."""
     try:
         with zipfile.ZipFile(path) as pack:
             contents = {info.filename: pack.read(info) for info in pack.infolist() if not info.is_dir()}
@@ -64,28 +66,42 @@ def verify_pack(path: Path) -> str:
                 if name in contents and sha256(contents[name]) != listed[name]]
     problems += [f"{name}: removed (listed in the manifest, absent from the pack)" for name in sorted(set(listed) - set(contents))]
     problems += [f"{name}: added (absent from the manifest)" for name in sorted(set(contents) - set(listed))]
+    unchecked = 0
     if TIMELINE in contents:
-        problems += chain_problems(contents[TIMELINE], manifest.get("chain_head"))
+        found, unchecked = chain_problems(contents[TIMELINE], manifest.get("chain_head"), key=key)
+        problems += found
     if problems:
         raise TamperedError(f"{path} does not verify:" + "".join(f"\n  - {p}" for p in problems),
                             hint="ask the sender for the pack again, and compare its chain head with `crisis report REF`")
+    if unchecked:
+        raise CrisisError(f"{path}: the files match the manifest, but {unchecked} keyed event(s) of the timeline were not checked: "
+                          "their HMAC needs the workspace's audit key", hint=f"verify where {KEY_ENV} is set to that key")
     return (f"ok: {path}: {len(listed)} files match the manifest; the chain of {manifest.get('events')} events of "
             f"{manifest.get('ref')} runs from the first event to head {manifest.get('chain_head')}")
 
 
-def chain_problems(raw: bytes, head: str | None) -> list[str]:
-    """Each broken link of the timeline's hash chain, recomputed from the events alone."""
+def chain_problems(raw: bytes, head: str | None, *, key: AuditKey | None = None) -> tuple[list[str], int]:
+    """Each broken link of the timeline's hash chain, recomputed from the events alone, and the count of keyed
+    events not checked (sealed with a key other than `key`)."""
     try:
         timeline = json.loads(raw)
         ref, events = timeline["ref"], timeline["events"]
     except (ValueError, KeyError, TypeError) as exc:
-        return [f"{TIMELINE}: not a timeline ({exc})"]
-    problems, prev = [], GENESIS
+        return [f"{TIMELINE}: not a timeline ({exc})"], 0
+    problems, prev, unchecked, keyed = [], GENESIS, 0, False
     for expected, event in enumerate(events, start=1):
         try:
             at = datetime.fromisoformat(event["at"])
-            recomputed = event_hash(prev, ref, event["seq"], at, event["actor"], event["kind"], event["data"])
-        except (ValueError, KeyError, TypeError) as exc:
+            seal = event["data"].get(SEAL)
+            if keyed and seal is None:
+                problems.append(f"{TIMELINE}: event #{event['seq']} is not keyed though an event before it is: recomputed without the key")
+            keyed = keyed or seal is not None
+            if seal is not None and (key is None or seal != key.id):
+                unchecked, recomputed = unchecked + 1, event["hash"]
+            else:
+                recomputed = event_hash(prev, ref, event["seq"], at, event["actor"], event["kind"], event["data"],
+                                        key=key.secret if seal is not None and key else None)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             problems.append(f"{TIMELINE}: event #{expected} is unreadable ({exc})")
             break
         if event["seq"] != expected:
@@ -97,4 +113,4 @@ def chain_problems(raw: bytes, head: str | None) -> list[str]:
         prev = event["hash"]
     if head is not None and prev != head:
         problems.append(f"{TIMELINE}: the chain ends at {prev[:16]}…, not at the head {head[:16]}… the manifest records")
-    return problems
+    return problems, unchecked

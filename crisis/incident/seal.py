@@ -1,0 +1,71 @@
+"""How new timeline events are sealed: the audit key that turns their hash into an HMAC, and the mark of
+events written while a fixed clock (`CRISIS_NOW`, `tick --now`) was allowed. Both come from the environment.
+
+A keyed event records the id of its key in its data (`_seal`), so a chain may mix a history written before the
+key with keyed events, and a verifier without the key knows which events it cannot check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from crisis.errors import ContentError
+
+KEY_ENV, KEY_FILE_ENV = "CRISIS_AUDIT_KEY", "CRISIS_AUDIT_KEY_FILE"
+FIXED_CLOCK_ENV = "CRISIS_ALLOW_FIXED_CLOCK"  # yes: tests and rehearsals only; every event written is marked
+SEAL, CLOCK = "_seal", "_clock"  # keys added to a sealed or fixed-clock event's data (covered by its hash)
+MIN_KEY_BYTES = 16
+TRUE = ("yes", "true", "1", "on")
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """The secret that keys the chain; `id` names it on each event without revealing it."""
+
+    secret: bytes
+
+    @property
+    def id(self) -> str:
+        return "hmac-sha256:" + hashlib.sha256(b"crisis audit key\0" + self.secret).hexdigest()[:12]
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"AuditKey({self.id})"
+
+
+def audit_key(env: Mapping[str, str] = os.environ) -> AuditKey | None:
+    """The key in CRISIS_AUDIT_KEY, or in the file CRISIS_AUDIT_KEY_FILE names; None without either.
+    Raises ContentError for an unreadable file or a key shorter than 16 bytes."""
+    value, where = env.get(KEY_ENV, ""), KEY_ENV
+    if not value and env.get(KEY_FILE_ENV):
+        where = f"{KEY_FILE_ENV} ({env[KEY_FILE_ENV]})"
+        try:
+            value = Path(env[KEY_FILE_ENV]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError(f"{where}: the audit key cannot be read ({exc.__class__.__name__})",
+                               hint="check the path and that this user may read it") from None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value.encode("utf-8")) < MIN_KEY_BYTES:
+        raise ContentError(f"{where}: the audit key is shorter than {MIN_KEY_BYTES} bytes",
+                           hint="make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    return AuditKey(value.encode("utf-8"))
+
+
+def fixed_clock_allowed(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether this process may run on a fixed clock (CRISIS_ALLOW_FIXED_CLOCK=yes: the test suite, rehearsals)."""
+    return env.get(FIXED_CLOCK_ENV, "").strip().lower() in TRUE
+
+
+def seal_data(data: dict, key: AuditKey | None, *, fixed_clock: bool) -> dict:
+    """`data` with the marks its event carries: the key's id, and the fixed clock it was written under."""
+    marked = dict(data)
+    if key is not None:
+        marked[SEAL] = key.id
+    if fixed_clock:
+        marked[CLOCK] = "fixed"
+    return marked
