@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crisis.cli import context
 from crisis.clock import VirtualClock
 from crisis.errors import ConflictError
+from crisis.incident.chain import event_hash
 from crisis.oncall.governance import apply_roster
 
 DATA = Path(__file__).parent / "data" / "oncall"
@@ -108,6 +109,49 @@ def test_a_workspace_without_oncall_yaml_cannot_dismiss_a_sev1_nor_stop_its_pagi
     paged = cli("tick", now="2026-11-20T10:11:00+00:00").stdout  # nobody acknowledged: the next level is paged
     assert "INC-0001: paged level 2 of cell (pass 1): david, eve" in paged
     assert json.loads(cli("show", "1", "--json").stdout)["state"] == "detected"
+
+
+def test_with_an_audit_key_a_forged_roster_never_governs(workspace, cli, monkeypatch):
+    """Keyed by CRISIS_AUDIT_KEY, the log cannot be re-signed with crisis's own function: a forged entry is refused
+    (the one before governs), `history` exits 8, and without the key it says what it cannot check (exit 1)."""
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", "k" * 32)
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    (workspace / "oncall.yaml").write_text(roster_text(extra="# reviewed on Monday\n"), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+
+    forged = roster_text().replace("{id: ana, name: Ana Martin, roles: [community_manager]", "{id: ana, name: Ana Martin, roles: [comms_lead]")
+    digest = hashlib.sha256(forged.encode()).hexdigest()
+    engine = create_engine(os.environ["CRISIS_DATABASE_URL"])
+    with engine.begin() as conn:  # the forger re-signs #2 with the plain hash, as crisis computes it without a key
+        row = conn.execute(text("SELECT seq, path, applied_at, applied_by, os_user, db_user, prev_hash FROM applied_roster WHERE seq = 2")).one()
+        at = row.applied_at if isinstance(row.applied_at, datetime) else datetime.fromisoformat(str(row.applied_at))
+        plain = event_hash(row.prev_hash, "roster", 2, at.replace(tzinfo=timezone.utc), row.applied_by, "roster_applied",
+                           {"sha256": digest, "path": row.path, "os_user": row.os_user, "db_user": row.db_user})
+        conn.execute(text("UPDATE applied_roster SET text = :t, sha256 = :s, hash = :h, seal = NULL WHERE seq = 2"),
+                     {"t": forged, "s": digest, "h": plain})
+    engine.dispose()
+    assert "dismissing INC-0001 at SEV1 needs the role" in cli("dismiss", "1", "--note", "x", "--as", "ana", code=4).stderr
+    tampered = cli("oncall", "history", code=8, report=True)
+    assert "#2: plain after keyed entries: it was written, or rewritten, without the audit key" in tampered.stderr
+
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    unkeyed = json.loads(cli("oncall", "history", "--json", code=8, report=True).stdout)
+    assert unkeyed["unchecked"] == ["#1"] and unkeyed["verified"] is False  # the forgery still shows; #1 is not passed
+
+
+def test_a_keyed_log_is_not_checked_without_its_key(workspace, cli, monkeypatch):
+    """Without the audit key, `history` never calls a keyed entry verified: exit 1, naming what it could not check."""
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", "k" * 32)
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    assert "hash chain verified: 1 roster(s)" in cli("oncall", "history").stderr
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    unkeyed = cli("oncall", "history", code=1, report=True)
+    assert "Error: roster(s) #1 are keyed with an audit key this process does not hold: not checked" in unkeyed.stderr
+    (workspace / "oncall.yaml").write_text(roster_text(extra="# reviewed on Monday\n"), encoding="utf-8")
+    assert "no audit key to extend it" in cli("oncall", "apply", "--as", "claire", code=4).stderr
 
 
 def test_the_local_file_that_differs_is_reported_and_does_not_govern_and_a_broken_one_never_silences_paging(workspace, cli):

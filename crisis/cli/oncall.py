@@ -187,7 +187,8 @@ def apply(path: Annotated[Path | None, typer.Argument(help="The reviewed roster 
 def history(as_json: Json = False) -> None:
     """List the rosters applied to the database, oldest first (who, when, SHA-256), and verify their hash chain.
 
-    Exits 8 when an entry was changed or deleted after it was applied.
+    Exits 8 when an entry was changed or deleted after it was applied, 1 when entries are keyed with an audit key
+    (CRISIS_AUDIT_KEY) this process does not hold, so they cannot be checked here.
 
     Example: crisis oncall history --json
     """
@@ -197,9 +198,10 @@ def history(as_json: Json = False) -> None:
     with context.unit_of_work() as session:
         rows = [{"seq": r.seq, "applied_at": r.applied_at.isoformat(), "applied_by": r.applied_by, "os_user": r.os_user,
                  "db_user": r.db_user, "path": r.path, "sha256": r.sha256, "hash": r.hash} for r in list_applied(session)]
-        problems = verify_applied(session)
+        problems, unchecked = verify_applied(session)
     if as_json:
-        typer.echo(json.dumps({"rosters": rows, "verified": not problems, "problems": problems}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"rosters": rows, "verified": not problems and not unchecked, "problems": problems,
+                               "unchecked": unchecked}, ensure_ascii=False, indent=2))
     elif not rows:
         typer.echo("No roster was ever applied to this database: each workspace's oncall.yaml governs its own commands.", err=True)
     for r in rows if not as_json else ():
@@ -209,6 +211,11 @@ def history(as_json: Json = False) -> None:
     if problems:
         raise TamperedError(f"the log of applied rosters was altered: {'; '.join(problems)}",
                             hint="restore the database from a backup you trust, then apply the reviewed roster again")
+    if unchecked:
+        from crisis.errors import CrisisError
+
+        raise CrisisError(f"roster(s) {', '.join(unchecked)} are keyed with an audit key this process does not hold: not checked",
+                          hint="set CRISIS_AUDIT_KEY (or CRISIS_AUDIT_KEY_FILE) as on the machine that applied them")
     if rows and not as_json:
         typer.echo(f"hash chain verified: {len(rows)} roster(s)", err=True)
 

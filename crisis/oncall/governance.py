@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
-from crisis.errors import ConflictError, ContentError
+from crisis.errors import ConflictError, ContentError, RefusedError
 from crisis.incident.chain import GENESIS, event_hash
+from crisis.incident.seal import KEY_ENV, AuditKey, audit_key
 from crisis.oncall.models import AppliedRoster
 
 if TYPE_CHECKING:
@@ -60,9 +61,13 @@ def find_governing(session: Session) -> Governing | None:
     governs, and `problem` says why. Raises ContentError only if no applied roster loads at all."""
     from crisis.oncall.roster import parse_roster_text
 
-    rows = list_applied(session)
-    problem = None
+    rows, key = list_applied(session), audit_key()
+    keyed_since, problem = _keyed_since(rows), None
     for row in reversed(rows):
+        if sha256_text(row.text) != row.sha256 or (key is not None and row.seq >= keyed_since
+                                                             and (row.seal != key.id or row.hash != _row_hash(row, key))):
+            problem = problem or f"{label(row)} does not match its recorded hash: it was changed in the database"
+            continue
         try:
             roster = parse_roster_text(row.text, label(row))
         except ContentError as exc:
@@ -91,11 +96,14 @@ def apply_roster(session: Session, clock: Clock, actor: str, text: str, path: st
     if newest is not None and newest.sha256 == digest:
         return newest, False
     authorize_roster_change(governing.roster if governing else None, actor)
+    key = audit_key()
+    if key is None and newest is not None and newest.seal is not None:
+        raise RefusedError("the roster log of this database is keyed, and this process has no audit key to extend it",
+                           hint=f"set {KEY_ENV} (or {KEY_ENV}_FILE) here as on the machine that applied the last roster")
     seq, prev = (newest.seq + 1, newest.hash) if newest else (1, GENESIS)
-    now = clock.now()
-    row = AppliedRoster(seq=seq, sha256=digest, text=text, path=path, applied_at=now, applied_by=actor, os_user=os_user,
-                        db_user=db_user, prev_hash=prev, hash=event_hash(prev, CHAIN, seq, now, actor, "roster_applied",
-                                                                         _hashed(digest, path, os_user, db_user)))
+    row = AppliedRoster(seq=seq, sha256=digest, text=text, path=path, applied_at=clock.now(), applied_by=actor, os_user=os_user,
+                        db_user=db_user, prev_hash=prev, seal=key.id if key else None)
+    row.hash = _row_hash(row, key)
     try:
         with session.begin_nested():
             session.add(row)
@@ -105,26 +113,43 @@ def apply_roster(session: Session, clock: Clock, actor: str, text: str, path: st
     return row, True
 
 
-def _hashed(digest: str, path: str, os_user: str | None, db_user: str | None) -> dict[str, str | None]:
-    return {"sha256": digest, "path": path, "os_user": os_user, "db_user": db_user}
+def _row_hash(row: AppliedRoster, key: AuditKey | None) -> str:
+    """The entry's hash: over who, when, the text's SHA-256 and the entry before; an HMAC under the audit key
+    when the entry is sealed with it (the key's id is then covered too)."""
+    hashed = {"sha256": row.sha256, "path": row.path, "os_user": row.os_user, "db_user": row.db_user}
+    if row.seal is not None:
+        hashed["_seal"] = row.seal
+    return event_hash(row.prev_hash, CHAIN, row.seq, row.applied_at, row.applied_by, "roster_applied", hashed,
+                      key=key.secret if key is not None and row.seal == key.id else None)
 
 
-def verify_applied(session: Session) -> list[str]:
-    """What is wrong with the log: an entry whose text, hash or link was changed, or a gap where one was deleted."""
-    problems, prev = [], GENESIS
-    for i, row in enumerate(list_applied(session), start=1):
+def _keyed_since(rows: list[AppliedRoster]) -> int:
+    """The first sealed entry's number (every entry from it on must be sealed), or past the end."""
+    return next((row.seq for row in rows if row.seal is not None), len(rows) + 1)
+
+
+def verify_applied(session: Session) -> tuple[list[str], list[str]]:
+    """(what is wrong with the log, what this process cannot check). Wrong: an entry whose text, hash or link was
+    changed, a gap where one was deleted, a plain entry after a keyed one (a downgrade). Unchecked: a keyed entry
+    without its audit key here (never passed as verified)."""
+    problems, unchecked, prev, key = [], [], GENESIS, audit_key()
+    rows = list_applied(session)
+    keyed_since = _keyed_since(rows)
+    for i, row in enumerate(rows, start=1):
         if row.seq != i:
             problems.append(f"#{row.seq}: expected #{i}: an entry was deleted")
         if sha256_text(row.text) != row.sha256:
             problems.append(f"#{row.seq}: its text does not match its SHA-256: the text was changed after it was applied")
         if row.prev_hash != prev:
             problems.append(f"#{row.seq}: does not follow the entry before it")
-        expected = event_hash(row.prev_hash, CHAIN, row.seq, row.applied_at, row.applied_by, "roster_applied",
-                              _hashed(row.sha256, row.path, row.os_user, row.db_user))
-        if row.hash != expected:
+        if row.seal is None and row.seq > keyed_since:
+            problems.append(f"#{row.seq}: plain after keyed entries: it was written, or rewritten, without the audit key")
+        elif row.seal is not None and (key is None or key.id != row.seal):
+            unchecked.append(f"#{row.seq}")
+        elif row.hash != _row_hash(row, key):
             problems.append(f"#{row.seq}: its hash does not match its content: who, when or what was rewritten")
         prev = row.hash
-    return problems
+    return problems, unchecked
 
 
 def roster_drift(session: Session, path: Path | None) -> str | None:

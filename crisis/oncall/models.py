@@ -74,3 +74,4 @@ class AppliedRoster(Base):
     db_user: Mapped[str | None] = mapped_column(String(120))  # the database role it connected as (PostgreSQL)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    seal: Mapped[str | None] = mapped_column(String(40))  # the audit key's id when `hash` is its HMAC

@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('db_user', sa.String(length=120), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('seal', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_applied_roster'))
     )
 
