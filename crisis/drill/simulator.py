@@ -142,6 +142,7 @@ class _Simulation:
         self.open_points: dict[str, Inject] = {}
         self.decisions: dict[str, str] = {}
         self.queue: list[_Due] = []
+        self.waiting: list[tuple[_Due, str]] = []  # moves due whose `when:` does not hold yet, with the state they came due in
         self.order = 0
         self.ref: str | None = None
         self.incident_id: int | None = None
@@ -174,9 +175,11 @@ class _Simulation:
             self._fire_injects(at)
             self._settle_defaults(at)
             self._scan()
+            self._wake()
             while self.queue and self.queue[0].at <= at:
                 self._act(heapq.heappop(self.queue))
                 self._scan()
+                self._wake()
             if at >= end:
                 break
         return self._finish()
@@ -284,13 +287,50 @@ class _Simulation:
             if action.on == on and (action.on_arg is None or action.on_arg == arg):
                 self._push(self.now + action.after, action, cue)
 
-    def _act(self, due: _Due) -> None:
+    def _ready(self, due: _Due) -> bool:
+        """Whether a due move is made: its `if`/`unless` hold, the incident exists, its person is awake (and paged, on `paged`)."""
         action, team = due.action, self._team_state()
         if not all(holds(c, team) for c in action.when) or any(holds(c, team) for c in action.unless):
+            return False
+        if action.on == "paged" and action.actor not in due.cue.people:
+            return False
+        return self.ref is not None and not self._asleep(action.actor)
+
+    def _act(self, due: _Due) -> None:
+        """A move comes due: made now, or, with `when:`, kept waiting until what it waits for holds."""
+        if not self._ready(due):
             return
-        if self.ref is None or self._asleep(action.actor):
+        wait = due.action.waits_for
+        if wait is None:
+            self._perform(due)
             return
-        args = action.args
+        assert self.ref is not None
+        since = moves.incident_state(self.runtime, self.ref)
+        verdict = moves.wait_outcome(self.runtime, self.ref, wait, since)
+        if verdict == "go":
+            self._perform(due)
+        elif verdict == "wait" and not any(w.action is due.action and s == since for w, s in self.waiting):
+            self.waiting.append((due, since))
+
+    def _wake(self) -> None:
+        """Make the waiting moves whose moment has come, in the order they came due; drop those whose moment has passed."""
+        changed = True
+        while changed and self.waiting and self.ref is not None:
+            changed = False
+            for entry in list(self.waiting):
+                due, since = entry
+                verdict = moves.wait_outcome(self.runtime, self.ref, due.action.waits_for, since)  # type: ignore[arg-type]
+                if verdict == "wait":
+                    continue
+                self.waiting.remove(entry)
+                if verdict == "go" and self._ready(due):
+                    self._perform(due)
+                    self._scan()
+                changed = True
+                break
+
+    def _perform(self, due: _Due) -> None:
+        action, args = due.action, due.action.args
         if action.do == "decide":
             point = self.open_points.get(args.get("point") or due.cue.point or "")
             if point is not None:
@@ -340,6 +380,8 @@ class _Simulation:
                 self._trigger("step_entered", e.to.split(".", 1)[1], moves.Cue())
             elif isinstance(e, ev.Escalated):
                 self._trigger("escalated", None, moves.Cue())
+            elif isinstance(e, ev.Paged):
+                self._trigger("paged", None, moves.Cue(people=tuple(p["person"] for p in e.people)))
             elif isinstance(e, ev.ReplyDrafted | ev.ReplyApproved | ev.ReplyPublished):
                 self.last_reply = e.reply if isinstance(e, ev.ReplyDrafted) else self.last_reply
                 self._trigger(e.kind, None, moves.Cue())
