@@ -31,19 +31,33 @@ def _scenario_paths(given: str | None) -> list[Path]:
 
 def _check_file(path: Path) -> tuple[int, list[str]]:
     """(errors, lines to print) for one scenario or play file."""
-    from crisis.drill.check import check_scenario
+    from crisis.drill.check import check_play_steps, check_scenario
     from crisis.drill.loader import load_scenario
     from crisis.drill.play import load_play
 
     settings = context.settings()
     try:
         if path.parent.name == "teams":
-            load_play(path)
-            return 0, [f"{path}: ok"]
+            findings = check_play_steps(load_play(path), _playbooks(settings.playbooks_dir))
+            return len(findings), [str(f) for f in findings] or [f"{path}: ok"]
         findings = check_scenario(load_scenario(path), settings.playbooks_dir, settings.templates_dir)
     except ContentError as exc:
         return 1, [exc.message]
     return sum(f.level == "error" for f in findings), [str(f) for f in findings] or [f"{path}: ok"]
+
+
+def _playbooks(folder: Path) -> dict:
+    """The workspace's playbooks that load, by id (a broken one is `playbook check`'s to report)."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+
+    found = {}
+    for path in list_playbooks(folder):
+        try:
+            playbook = load_playbook(path)
+        except ContentError:
+            continue
+        found[playbook.id] = playbook
+    return found
 
 
 def _plays_against_scenarios() -> list[str]:
@@ -53,10 +67,11 @@ def _plays_against_scenarios() -> list[str]:
     from crisis.drill.play import load_play
 
     folder, lines = context.settings().drills_dir, []
+    playbooks = _playbooks(context.settings().playbooks_dir)
     for play_path in sorted((folder / "teams").glob("*.yaml")):
         for scenario_path in list_scenarios(folder):
             try:
-                lines += [f"{f}\n" for f in check_play(load_play(play_path), load_scenario(scenario_path))]
+                lines += [f"{f}\n" for f in check_play(load_play(play_path), load_scenario(scenario_path), playbooks=playbooks)]
             except ContentError:
                 continue  # already reported above
     return lines

@@ -4,6 +4,8 @@ scenario lacks. Reads the playbooks and the template files; changes nothing."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,9 +233,41 @@ def _objective(review: _Review, objective: Objective) -> None:
 EXPECTS_ARG = {"checked": ("item",), "severity_reached": ("severity",), "escalated": ("level",), "answered": ("persona",), "decided": ("point",), "playbook": ("playbook",)}
 
 
-def check_play(play: Play, scenario: Scenario) -> list[Finding]:
-    """What `play` names that `scenario` lacks: injects, decision points, personas to delete."""
+def _named_steps(play: Play) -> list[tuple[int, str, str]]:
+    """(line, where, step) for each step a play's action names: `on: step_entered` with `step:`, `when: {state: responding.STEP}`."""
+    named = []
+    for action in play.actions:
+        where = f"action {action.do} (as {action.actor})"
+        if action.on == "step_entered" and action.on_arg:
+            named.append((action.line, f"{where}: step", action.on_arg))
+        wait = action.waits_for
+        if wait is not None and wait.state and "." in wait.state:
+            named.append((wait.line, f"{where}: when.state {wait.state}", wait.state.split(".", 1)[1]))
+    return named
+
+
+def check_play_steps(play: Play, playbooks: Mapping[str, Playbook]) -> list[Finding]:
+    """Errors for the steps a play waits for or is triggered by that no playbook of the workspace has, at their line."""
+    steps = sorted({step.id for pb in playbooks.values() for step in pb.steps})
     findings = []
+    for line, where, step in _named_steps(play):
+        if step not in steps:
+            near = difflib.get_close_matches(step, steps, n=3)
+            hint = f"did you mean {', '.join(near)}?" if near else f"steps: {', '.join(steps) or 'none'}"
+            findings.append(Finding(play.path, line, f"{where}: no playbook has a step {step!r}; {hint}"))
+    return findings
+
+
+def check_play(play: Play, scenario: Scenario, *, playbooks: Mapping[str, Playbook] | None = None) -> list[Finding]:
+    """What `play` names that `scenario` lacks: injects, decision points, personas to delete, and (given the
+    playbooks) steps that none of the scenario's playbooks has."""
+    findings = []
+    if playbooks is not None:
+        steps = {step.id for pid in scenario.playbooks if pid in playbooks for step in playbooks[pid].steps}
+        for line, where, step in _named_steps(play):
+            if step not in steps and any(step in {s.id for s in pb.steps} for pb in playbooks.values()):
+                findings.append(Finding(play.path, line, f"{where}: scenario {scenario.id} plays {', '.join(scenario.playbooks)}, "
+                                                         f"which has no step {step!r}: the move never comes due", "warning"))
     points = {i.id for i in scenario.decision_points()}
     for action in play.actions:
         where = f"action {action.do} (as {action.actor})"
