@@ -71,6 +71,7 @@ class DrillRun:
     fired: dict[str, timedelta]
     notifications: int = 0  # messages the recording notifiers kept (nothing leaves a simulation)
     real_incidents: int = 0  # incidents not marked as a drill: always 0
+    moments: list[Moment] = field(default_factory=list)  # the drill incident's timeline, as the scorecard read it
 
     @property
     def timeline_digest(self) -> str:
@@ -413,5 +414,6 @@ class _Simulation:
             hashes = list(session.scalars(select(Event.hash).order_by(Event.incident_id, Event.seq)))
             real = session.scalar(select(func.count()).select_from(Incident).where(Incident.is_drill.is_(False))) or 0
         sent = sum(len(n.sent) for n in self.runtime.notifiers.values())  # type: ignore[attr-defined]
-        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real)
+        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real,
+                        self.moments)
 
