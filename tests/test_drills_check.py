@@ -179,7 +179,7 @@ def test_a_play_waiting_for_a_step_of_another_playbook_is_a_warning_against_that
     ("{state: respondng}", "'respondng' is not a lifecycle state; expected one of: detected, triage, responding"),
     ("{state: triage.contain}", "'triage.contain' is not a lifecycle state"),
     ("step_finished", "'step_finished' is not something a move can wait for; expected step_done, facts_answered, triage_done or {state: NAME}"),
-    ("{step: contain}", "actions[6].when.step: unknown key; expected one of: state"),
+    ("{step: contain}", ".when.step: unknown key; expected one of: state"),
 ])
 def test_a_wait_the_language_lacks_is_refused_with_file_line_column(drill_ws, cli, when, message):
     """Unknown states and waits stop the play from loading: file:line:column and what is expected, exit 5."""

@@ -249,8 +249,30 @@ def scorecard_text(result, lang: str) -> str:
     if card.refusals:
         lines.append(f"Moves the rules refused ({len(card.refusals)}):")
         lines += [f"  {line}" for line in card.refusals]
+    lines += paging_lines(card.extra.get("paging"), roster=result.paging, recorded=result.notifications)
     lines.append(f"Timeline: {len(result.hashes)} events, sha256 {result.timeline_digest}")
     return "\n".join(lines)
+
+
+def paging_lines(paging: dict | None, *, roster: str = "", recorded: int | None = None) -> list[str]:
+    """The scorecard's paging figures: first page, first acknowledgement, the levels beyond the first paged."""
+    if not paging:
+        return []
+    lines = [f"Paging ({roster.removeprefix('paging: ')}):" if roster else "Paging:"]
+    first, ack = paging["first_page"], paging["first_ack"]
+    if first is None:
+        return lines + ["  nobody was paged (no route of the roster serves this incident)"]
+    lines.append(f"  first page at {first['at']}, {first['after_detection_min']} min after detection: level {first['level']} of "
+                 f"{first['levels']} ({', '.join(first['people']) or 'nobody on call'})")
+    lines.append(f"  first acknowledged at {ack['at']} by {ack['by']} (level {ack['level']}), {ack['after_first_page_min']} min after the first page"
+                 if ack else "  no page was ever acknowledged")
+    for row in paging["escalations"]:
+        lines.append(f"  level {row['level']} paged at {row['at']} ({', '.join(row['people'])}): {row['cause']}")
+    if paging["exhausted"]:
+        lines.append(f"  every level paged without an acknowledgement (paging exhausted) at {', '.join(paging['exhausted'])}")
+    if recorded is not None:
+        lines.append(f"  {paging['pages']} page(s), {recorded} message(s) kept by the recording notifiers, each marked as an exercise; nothing sent")
+    return lines
 
 
 ScenarioArg = Annotated[str, typer.Argument(metavar="SCENARIO", help="A scenario id or a .yaml file.", show_default=False)]

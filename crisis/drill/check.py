@@ -213,6 +213,9 @@ def _objective(review: _Review, objective: Objective) -> None:
         levels = {lv for pb in review.playbooks.values() for lv in pb.escalation_levels}
         if review.playbooks and args.get("level") not in levels:
             review.add(line, f"{where}: {args.get('level')!r} is not an escalation level; expected one of: {', '.join(sorted(levels))}")
+    level = args.get("level", 1)
+    if objective.expect == "paged" and (isinstance(level, bool) or not isinstance(level, int) or level < 1):
+        review.add(line, f"{where}: paged.level {level!r} is not a level of an escalation policy; expected 1 (the first level paged), 2…")
     if objective.expect == "severity_reached" and args.get("severity") not in ("SEV1", "SEV2", "SEV3", "SEV4"):
         review.add(line, f"{where}: {args.get('severity')!r} is not a severity")
     if objective.expect == "checked":

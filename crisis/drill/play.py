@@ -19,7 +19,8 @@ from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, rea
 
 # What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them.
 TRIGGERS = ("start", "incident_opened", "inject", "fact_known", "decision", "step_entered", "reply_drafted",
-            "reply_approved", "reply_published", "escalated", "message", "paged")
+            "reply_approved", "reply_published", "escalated", "message", "paged", "reply_endorsed")
+ADDRESSED = ("paged", "reply_endorsed")  # triggers whose moves only the people they reach make (paged, or holding a missing role)
 # What a move may wait for (`when:`): the current step done, or the facts it needs answered, the triage done, or `{state: NAME}`.
 WAITS = ("step_done", "facts_answered", "triage_done")
 STATE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")

@@ -37,6 +37,7 @@ class Cue:
     sender: str | None = None
     channel: str | None = None
     people: tuple[str, ...] = ()  # the people a page just reached
+    roles: tuple[str, ...] = ()  # the roles whose approval a statement still needs
 
 
 def incident_state(runtime: Runtime, ref: str) -> str:

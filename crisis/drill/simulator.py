@@ -23,17 +23,19 @@ from sqlalchemy import func, select
 
 from crisis.clock import VirtualClock
 from crisis.drill import service as moves
-from crisis.drill.conditions import TeamState, deadline_of, fires, holds, settle
+from crisis.drill.conditions import TeamState, deadline_of, fires, holds, page_waiting, settle
 from crisis.drill.play import Action, Play
+from crisis.drill.roster import DrillRoster, simulation_roster
 from crisis.drill.scenario import WEEKDAYS, Amplify, DecisionPoint, FactKnown, Inject, Message, Scenario
 from crisis.drill.scorecard import Moment, Scorecard, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
 from crisis.incident import events as ev
 from crisis.incident.models import Deadline, Event, Incident
+from crisis.oncall.models import Paging
 from crisis.outbox.recording import recording_notifiers
 from crisis.playbook.model import severity_rank
 from crisis.runtime import Runtime
-from crisis.scheduler import tick
+from crisis.scheduler import TickReport, deliver_outbox, tick
 from crisis.settings import Settings
 from crisis.triage.match import Matcher
 from crisis.triage.mention import Scope
@@ -41,6 +43,7 @@ from crisis.triage.readers import Mention
 from crisis.triage.service import Tally, ingest_batch
 
 ORIGIN = date(2026, 1, 5)  # a Monday: a simulation starts at the first `start` moment on or after it (09:00 UTC without one)
+PAGING_DUE = ("active", "acknowledged")  # pagings whose `next_at` makes tick page again (escalate_pagings)
 POLL = timedelta(hours=1)  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
 ACTOR = "drill"
 
@@ -72,6 +75,8 @@ class DrillRun:
     notifications: int = 0  # messages the recording notifiers kept (nothing leaves a simulation)
     real_incidents: int = 0  # incidents not marked as a drill: always 0
     moments: list[Moment] = field(default_factory=list)  # the drill incident's timeline, as the scorecard read it
+    paging: str = ""  # which roster paged (the scorecard's line)
+    pages: list[Any] = field(default_factory=list)  # the pages the recording notifiers kept (crisis.outbox.notifiers.Outgoing)
 
     @property
     def timeline_digest(self) -> str:
@@ -80,21 +85,26 @@ class DrillRun:
     def as_dict(self, lang: str) -> dict[str, Any]:
         return {**self.scorecard.as_dict(lang), "team": self.play.id, "seed": self.seed, "start": self.start.isoformat(),
                 "incident": self.ref, "mentions": self.mentions, "events": len(self.hashes), "timeline_sha256": self.timeline_digest,
+                "paging_roster": self.paging, "messages_recorded": self.notifications,
                 "expected": {"min": self.play.expected.score_min, "max": self.play.expected.score_max,
                              "breaches": list(self.play.expected.breaches)}}
 
 
-def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: Any = None,
+def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: DrillRoster | None = None,
               poll: timedelta = POLL, batch: int = 5000) -> DrillRun:
-    """Play `scenario` with the scripted team `play` in a throwaway database, deleted afterwards.
-    Raises ContentError for a playbook or template that cannot be read, StorageError for the temp database."""
+    """Play `scenario` with the scripted team `play` in a throwaway database, deleted afterwards, paging with
+    `roster` (by default the workspace's when the team is on it, else the drill roster) through recording notifiers.
+    Raises ContentError for a playbook, template or roster that cannot be read, StorageError for the temp database."""
     folder = Path(tempfile.mkdtemp(prefix="crisis-drill-"))
     start = simulation_start(scenario)
     url = f"sqlite:///{folder / 'drill.db'}"
-    runtime = Runtime(replace(settings, database_url=url), VirtualClock(start), engine=lambda: _throwaway_engine(url), roster=roster,
-                      notifiers=recording_notifiers())
+    roster = roster if roster is not None else simulation_roster(settings, play)
+    runtime = Runtime(replace(settings, database_url=url), VirtualClock(start), engine=lambda: _throwaway_engine(url),
+                      roster=roster.roster, notifiers=recording_notifiers())
     try:
-        return _Simulation(runtime, scenario, play, seed, start, poll, batch).run()
+        run = _Simulation(runtime, scenario, play, seed, start, poll, batch).run()
+        run.paging = roster.note
+        return run
     finally:
         if "engine" in runtime.__dict__:
             runtime.engine.dispose()
@@ -143,6 +153,7 @@ class _Simulation:
         self.open_points: dict[str, Inject] = {}
         self.decisions: dict[str, str] = {}
         self.queue: list[_Due] = []
+        self.endorsed: set[str] = set()  # replies whose first endorsement set off `reply_endorsed`
         self.waiting: list[tuple[_Due, str]] = []  # moves due whose `when:` does not hold yet, with the state they came due in
         self.order = 0
         self.ref: str | None = None
@@ -194,15 +205,18 @@ class _Simulation:
             candidates.append(min(pending) if self.incident_id is None else max(min(pending), self.last_ingest + self.poll))
         with self.runtime.unit_of_work() as session:
             due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status == "armed"))
-        if due is not None:
-            candidates.append(due - self.start)
+            page = session.scalar(select(func.min(Paging.next_at)).where(Paging.status.in_(PAGING_DUE)))
+        candidates += [at - self.start for at in (due, page) if at is not None]
         later = [c for c in candidates if c > self.now]
         return min(later) if later else (self.now if any(c <= self.now for c in candidates) else self.scenario.duration)
 
     def _deadline_due(self) -> bool:
+        """Whether `tick` has something to do now: a deadline, or the next level of a paging nobody acknowledged."""
+        now = self.runtime.clock.now()
         with self.runtime.unit_of_work() as session:
-            return bool(session.scalar(select(func.count()).select_from(Deadline).where(Deadline.status == "armed",
-                                                                                         Deadline.due_at <= self.runtime.clock.now())))
+            return bool(session.scalar(select(func.count()).select_from(Deadline).where(Deadline.status == "armed", Deadline.due_at <= now))
+                        or session.scalar(select(func.count()).select_from(Paging).where(Paging.status.in_(PAGING_DUE),
+                                                                                          Paging.next_at <= now)))
 
     # the MEL ----------------------------------------------------------------------------------
     def _ingest(self, upto: timedelta, *, force: bool = False) -> None:
@@ -295,6 +309,9 @@ class _Simulation:
             return False
         if action.on == "paged" and action.actor not in due.cue.people:
             return False
+        member = self.play.member(action.actor)
+        if action.on == "reply_endorsed" and not (member and set(member.roles) & set(due.cue.roles)):
+            return False
         return self.ref is not None and not self._asleep(action.actor)
 
     def _act(self, due: _Due) -> None:
@@ -381,6 +398,9 @@ class _Simulation:
                 self._trigger("step_entered", e.to.split(".", 1)[1], moves.Cue())
             elif isinstance(e, ev.Escalated):
                 self._trigger("escalated", None, moves.Cue())
+            elif isinstance(e, ev.ReplyEndorsed) and e.reply not in self.endorsed:  # once per reply: each missing role approves once
+                self.endorsed.add(e.reply)
+                self._trigger("reply_endorsed", None, moves.Cue(roles=tuple(r for m in e.missing for r in m.split(" or "))))
             elif isinstance(e, ev.Paged):
                 self._trigger("paged", None, moves.Cue(people=tuple(p["person"] for p in e.people)))
             elif isinstance(e, ev.ReplyDrafted | ev.ReplyApproved | ev.ReplyPublished):
@@ -402,7 +422,8 @@ class _Simulation:
             facts={m.event.fact: m.event.value for m in self.moments if isinstance(m.event, ev.FactSet)},
             steps=frozenset(m.event.to.split(".", 1)[1] for m in self.moments if isinstance(m.event, ev.Transition) and m.event.to.startswith("responding.")),
             state=state.split(".", 1)[0], fired=frozenset(self.fired),
-            deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in self.moments))
+            deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in self.moments),
+            page_waiting=page_waiting([m.event for m in self.moments]))
 
     def _finish(self) -> DrillRun:
         self._scan()
@@ -413,7 +434,9 @@ class _Simulation:
         with self.runtime.unit_of_work() as session:
             hashes = list(session.scalars(select(Event.hash).order_by(Event.incident_id, Event.seq)))
             real = session.scalar(select(func.count()).select_from(Incident).where(Incident.is_drill.is_(False))) or 0
+        deliver_outbox(self.runtime, TickReport(at=self.runtime.clock.now()))  # the pages written since the last tick
         sent = sum(len(n.sent) for n in self.runtime.notifiers.values())  # type: ignore[attr-defined]
+        pages = [m for n in self.runtime.notifiers.values() for m in n.sent]  # type: ignore[attr-defined]
         return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real,
-                        self.moments)
+                        self.moments, pages=pages)
 
