@@ -35,7 +35,7 @@ from crisis.oncall.models import Paging
 from crisis.outbox.recording import recording_notifiers
 from crisis.playbook.model import severity_rank
 from crisis.runtime import Runtime
-from crisis.scheduler import TickReport, deliver_outbox, tick
+from crisis.scheduler import JOBS, TickReport, deliver_outbox, tick
 from crisis.settings import Settings
 from crisis.triage.match import Matcher
 from crisis.triage.mention import Scope
@@ -44,7 +44,10 @@ from crisis.triage.service import Tally, ingest_batch
 
 ORIGIN = date(2026, 1, 5)  # a Monday: a simulation starts at the first `start` moment on or after it (09:00 UTC without one)
 PAGING_DUE = ("active", "acknowledged")  # pagings whose `next_at` makes tick page again (escalate_pagings)
-POLL = timedelta(hours=1)  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
+POLL = timedelta(hours=1)
+# `crisis tick`'s jobs but the volume watch: drill mentions never feed it (ingest skips it for a drill scope), but the
+# tick's job counts every stored match and would open a real incident, paged without the exercise marker.
+SIMULATION_JOBS = [job for job in JOBS if job.__name__ != "_spikes"]  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
 ACTOR = "drill"
 
 
@@ -183,7 +186,7 @@ class _Simulation:
                 self.runtime.clock.advance(at - self.now)
             self._ingest(at, force=at >= end)
             if self._deadline_due():
-                tick(self.runtime)
+                tick(self.runtime, jobs=SIMULATION_JOBS)
             self._fire_injects(at)
             self._settle_defaults(at)
             self._scan()
@@ -406,6 +409,8 @@ class _Simulation:
             elif isinstance(e, ev.ReplyDrafted | ev.ReplyApproved | ev.ReplyPublished):
                 self.last_reply = e.reply if isinstance(e, ev.ReplyDrafted) else self.last_reply
                 self._trigger(e.kind, None, moves.Cue())
+        if any(isinstance(m.event, ev.Paged) for m in new):  # delivered at once, as a tick every minute would: an ack never beats its page
+            deliver_outbox(self.runtime, TickReport(at=self.runtime.clock.now()))
 
     def _team_state(self) -> TeamState:
         templates = {m.event.reply: m.event.template for m in self.moments if isinstance(m.event, ev.ReplyDrafted)}
