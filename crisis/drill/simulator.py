@@ -9,14 +9,12 @@ The same scenario, play and seed give the same timeline, hash for hash, and the 
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -27,7 +25,8 @@ from crisis.drill.conditions import TeamState, deadline_of, fires, holds, page_w
 from crisis.drill.play import Action, Play
 from crisis.drill.roster import DrillRoster, simulation_roster
 from crisis.drill.scenario import WEEKDAYS, Amplify, DecisionPoint, FactKnown, Inject, Message, Scenario
-from crisis.drill.scorecard import Moment, Scorecard, make_scorecard
+from crisis.drill.outcome import DrillRun
+from crisis.drill.scorecard import Moment, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
 from crisis.incident import events as ev
 from crisis.incident.models import Deadline, Event, Incident
@@ -60,37 +59,6 @@ def simulation_start(scenario: Scenario) -> datetime:
     if scenario.start.weekday:
         day += timedelta(days=(WEEKDAYS.index(scenario.start.weekday) - ORIGIN.weekday()) % 7)
     return datetime.combine(day, time(hh, mm), tzinfo=zone).astimezone(timezone.utc)
-
-
-@dataclass
-class DrillRun:
-    """What a simulated drill produced: its scorecard, its incident and the hashes of every timeline event."""
-
-    scenario: Scenario
-    play: Play
-    seed: int
-    start: datetime
-    scorecard: Scorecard
-    ref: str | None
-    hashes: list[str]
-    mentions: int
-    fired: dict[str, timedelta]
-    notifications: int = 0  # messages the recording notifiers kept (nothing leaves a simulation)
-    real_incidents: int = 0  # incidents not marked as a drill: always 0
-    moments: list[Moment] = field(default_factory=list)  # the drill incident's timeline, as the scorecard read it
-    paging: str = ""  # which roster paged (the scorecard's line)
-    pages: list[Any] = field(default_factory=list)  # the pages the recording notifiers kept (crisis.outbox.notifiers.Outgoing)
-
-    @property
-    def timeline_digest(self) -> str:
-        return hashlib.sha256("".join(self.hashes).encode()).hexdigest()
-
-    def as_dict(self, lang: str) -> dict[str, Any]:
-        return {**self.scorecard.as_dict(lang), "team": self.play.id, "seed": self.seed, "start": self.start.isoformat(),
-                "incident": self.ref, "mentions": self.mentions, "events": len(self.hashes), "timeline_sha256": self.timeline_digest,
-                "paging_roster": self.paging, "messages_recorded": self.notifications,
-                "expected": {"min": self.play.expected.score_min, "max": self.play.expected.score_max,
-                             "breaches": list(self.play.expected.breaches)}}
 
 
 def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: DrillRoster | None = None,
