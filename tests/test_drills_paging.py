@@ -165,3 +165,11 @@ def test_a_broken_drill_roster_is_named_with_its_line_and_no_traceback(drill_ws,
     path.write_text(path.read_text(encoding="utf-8").replace("roles: [comms_lead]", "roles: comms_lead"), encoding="utf-8")
     result = cli("drill", "run", "small_buzz", "--team", "diligent", code=5, report=True)
     assert result.stdout == "" and f"{path}:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_any_roster_the_scorecard_says_nobody_was_paged(drill_ws, cli):
+    """A workspace made before the drill roster shipped (no drills/oncall.yaml, no oncall.yaml): the run goes on and says why."""
+    (drill_ws / "drills" / "oncall.yaml").unlink()
+    out = cli("drill", "run", "small_buzz", "--team", "diligent").stdout
+    assert f"Paging: nobody was paged, no oncall.yaml in the workspace nor in {drill_ws / 'drills'}" in out
+    assert "first page at" not in out and "Rule-breakings: none" in out

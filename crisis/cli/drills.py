@@ -258,6 +258,8 @@ def paging_lines(paging: dict | None, *, roster: str = "", recorded: int | None 
     """The scorecard's paging figures: first page, first acknowledgement, the levels beyond the first paged."""
     if not paging:
         return []
+    if roster.startswith("paging: none"):
+        return [f"Paging: nobody was paged, {roster.removeprefix('paging: none ')[1:-1]}"]
     lines = [f"Paging ({roster.removeprefix('paging: ')}):" if roster else "Paging:"]
     first, ack = paging["first_page"], paging["first_ack"]
     if first is None:
