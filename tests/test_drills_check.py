@@ -188,3 +188,12 @@ def test_a_wait_the_language_lacks_is_refused_with_file_line_column(drill_ws, cl
     result = cli("drill", "check", "diligent", code=5, report=True)
     assert re.search(rf"{re.escape(str(play))}:{line}:\d+: ", result.stdout), result.stdout
     assert message in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_team_whose_people_are_not_on_the_roster_it_would_be_paged_with_is_an_error(drill_ws, cli):
+    """A new person in a team, missing from the drill roster: every move of theirs would be refused, so check says where to add them."""
+    play, line = _edit_diligent(drill_ws, "  - {id: lea, roles: [legal]}", "  - {id: lea, roles: [legal]}\n  - {id: hugo, roles: [legal]}")
+    people = next(n for n, row in enumerate(play.read_text(encoding="utf-8").splitlines(), 1) if row.startswith("people:"))
+    result = cli("drill", "check", "diligent", code=5, report=True)
+    assert f"{play}:{people}: error: people: hugo not on the roster a simulation pages with ({drill_ws / 'drills' / 'oncall.yaml'}): " \
+           "every move of theirs would be refused; add them there" in result.stdout

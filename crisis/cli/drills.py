@@ -31,14 +31,16 @@ def _scenario_paths(given: str | None) -> list[Path]:
 
 def _check_file(path: Path) -> tuple[int, list[str]]:
     """(errors, lines to print) for one scenario or play file."""
-    from crisis.drill.check import check_play_steps, check_scenario
+    from crisis.drill.check import check_play_roster, check_play_steps, check_scenario
+    from crisis.drill.roster import simulation_roster
     from crisis.drill.loader import load_scenario
     from crisis.drill.play import load_play
 
     settings = context.settings()
     try:
         if path.parent.name == "teams":
-            findings = check_play_steps(load_play(path), _playbooks(settings.playbooks_dir))
+            play = load_play(path)
+            findings = check_play_steps(play, _playbooks(settings.playbooks_dir)) + check_play_roster(play, simulation_roster(settings, play))
             return len(findings), [str(f) for f in findings] or [f"{path}: ok"]
         findings = check_scenario(load_scenario(path), settings.playbooks_dir, settings.templates_dir)
     except ContentError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crisis.drill.play import Play
+from crisis.drill.roster import DrillRoster
 from crisis.drill.scenario import (
     Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Post, Scenario, Wave, format_offset, parse_offset,
 )
@@ -259,6 +260,17 @@ def check_play_steps(play: Play, playbooks: Mapping[str, Playbook]) -> list[Find
             hint = f"did you mean {', '.join(near)}?" if near else f"steps: {', '.join(steps) or 'none'}"
             findings.append(Finding(play.path, line, f"{where}: no playbook has a step {step!r}; {hint}"))
     return findings
+
+
+def check_play_roster(play: Play, roster: DrillRoster) -> list[Finding]:
+    """An error for each person of `play` the roster a simulation pages with does not list: their every move would be refused."""
+    if roster.roster is None:
+        return []
+    missing = [m.id for m in play.people if roster.roster.find_person(m.id) is None]
+    if not missing:
+        return []
+    return [Finding(play.path, play.lines.get("people", 1), f"people: {', '.join(missing)} not on the roster a simulation pages with "
+                                                          f"({roster.roster.path}): every move of theirs would be refused; add them there")]
 
 
 def check_play(play: Play, scenario: Scenario, *, playbooks: Mapping[str, Playbook] | None = None) -> list[Finding]:
