@@ -173,3 +173,19 @@ def test_without_any_roster_the_scorecard_says_nobody_was_paged(drill_ws, cli):
     out = cli("drill", "run", "small_buzz", "--team", "diligent").stdout
     assert f"Paging: nobody was paged, no oncall.yaml in the workspace nor in {drill_ws / 'drills'}" in out
     assert "first page at" not in out and "Rule-breakings: none" in out
+
+
+def test_the_after_action_report_tells_what_paging_gave_the_team_in_french_and_english():
+    """The report's on-call section: the first page, its acknowledgement and the levels paged after, in the report's language."""
+    from datetime import date
+
+    from crisis.drill.aar import render_aar
+
+    run = play("late")
+    scenario = parse_scenario(SMALL, "small_buzz.yaml")
+    fr = render_aar(scenario, run.scorecard, lang="fr", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
+    en = render_aar(scenario, run.scorecard, lang="en", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
+    assert "## Astreinte\n\n- Première alerte à T+5m, 0 min après la détection : niveau 1 sur 3 (ana).\n" in fr
+    assert "- Prise en compte à T+45m par ana (niveau 3), 40 min après la première alerte.\n- Niveau 2 appelé à T+20m (marc).\n" in fr
+    assert "## On call\n\n- First page at T+5m, 0 min after detection: level 1 of 3 (ana).\n" in en
+    assert "- Level 2 paged at T+20m (marc): nobody acknowledged level 1 within 15 min.\n" in en
