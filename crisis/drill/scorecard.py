@@ -194,7 +194,8 @@ def name_breaches(results: tuple[Result, ...], moments: list[Moment]) -> tuple[s
 def paging_figures(moments: list[Moment], start: datetime) -> dict[str, Any]:
     """What paging gave the team, read from the timeline: the first page and how long after detection, the first
     acknowledgement of a page and how long after that page, each page beyond the first level (nobody acknowledged
-    the level before in time, or the incident was escalated), and the pagings that ran out of levels. Offsets are drill time (`T+…`), delays in minutes."""
+    the level before in time, or the incident was escalated), and the pagings that ran out of levels. Offsets are
+    drill time (`T+…`), delays in minutes."""
     opened = next((m for m in moments if isinstance(m.event, ev.Opened)), None)
     pages = [m for m in moments if isinstance(m.event, ev.Paged)]
     acks = [m for m in moments if isinstance(m.event, ev.PagingAcknowledged)]

@@ -1,9 +1,11 @@
 """`run_drill`: a scenario played by a scripted team on a virtual clock, in a throwaway SQLite database.
 
 The clock jumps from one event to the next (an inject, a team move, a decision's deadline, an armed
-deadline falling due, the next poll of the mention stream), never minute by minute. Mentions go
-through the real ingest in batches, `Scope(is_drill=True)`; deadlines through `scheduler.tick`; the
-team's moves through the services the CLI calls. Notifiers only record: nothing leaves the process.
+deadline or a paging's next level falling due, the next poll of the mention stream), never minute by
+minute. Mentions go through the real ingest in batches, `Scope(is_drill=True)`; deadlines and paging
+through `scheduler.tick`; the team's moves through the services the CLI calls, with the roster of
+`crisis.drill.roster` (roles checked, pages written as in a real incident). Notifiers only record:
+nothing leaves the process. A move with `when:` waits until the incident is ready for it.
 The same scenario, play and seed give the same timeline, hash for hash, and the same scorecard.
 """
 
@@ -23,9 +25,9 @@ from crisis.clock import VirtualClock
 from crisis.drill import service as moves
 from crisis.drill.conditions import TeamState, deadline_of, fires, holds, page_waiting, settle
 from crisis.drill.play import Action, Play
+from crisis.drill.outcome import DrillRun
 from crisis.drill.roster import DrillRoster, simulation_roster
 from crisis.drill.scenario import WEEKDAYS, Amplify, DecisionPoint, FactKnown, Inject, Message, Scenario
-from crisis.drill.outcome import DrillRun
 from crisis.drill.scorecard import Moment, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
 from crisis.incident import events as ev
@@ -43,10 +45,10 @@ from crisis.triage.service import Tally, ingest_batch
 
 ORIGIN = date(2026, 1, 5)  # a Monday: a simulation starts at the first `start` moment on or after it (09:00 UTC without one)
 PAGING_DUE = ("active", "acknowledged")  # pagings whose `next_at` makes tick page again (escalate_pagings)
-POLL = timedelta(hours=1)
+POLL = timedelta(hours=1)  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
 # `crisis tick`'s jobs but the volume watch: drill mentions never feed it (ingest skips it for a drill scope), but the
 # tick's job counts every stored match and would open a real incident, paged without the exercise marker.
-SIMULATION_JOBS = [job for job in JOBS if job.__name__ != "_spikes"]  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
+SIMULATION_JOBS = [job for job in JOBS if job.__name__ != "_spikes"]
 ACTOR = "drill"
 
 
