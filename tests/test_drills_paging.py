@@ -5,6 +5,9 @@ sees the next level paged; the scorecard gives the paging figures and rates the 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -189,3 +192,28 @@ def test_the_after_action_report_tells_what_paging_gave_the_team_in_french_and_e
     assert "- Prise en compte à T+45m par ana (niveau 3), 40 min après la première alerte.\n- Niveau 2 appelé à T+20m (marc).\n" in fr
     assert "## On call\n\n- First page at T+5m, 0 min after detection: level 1 of 3 (ana).\n" in en
     assert "- Level 2 paged at T+20m (marc): nobody acknowledged level 1 within 15 min.\n" in en
+
+
+SCRIPT = Path(sys.executable).parent / "crisis"
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the console script is installed by `pip install -e .`")
+def test_the_installed_command_pages_in_a_fresh_workspace_and_sends_nothing(tmp_path):
+    """`crisis init` then `crisis drill run` as separate processes, SMTP configured on loopback: the drill roster copied
+    by init pages the team by e-mail, the SMTP server receives nothing, and the workspace's own database stays untouched."""
+    smtp = SmtpPeer()
+    smtp.start()
+    try:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CRISIS_")}, **smtp.env()}
+        assert subprocess.run([str(SCRIPT), "init", "ws", "--brand", "Acme"], cwd=tmp_path, env=env, capture_output=True).returncode == 0
+        (tmp_path / "ws" / "drills" / "small_buzz.yaml").write_text(SMALL, encoding="utf-8")
+        done = subprocess.run([str(SCRIPT), "drill", "run", "small_buzz", "--team", "late", "--json"], cwd=tmp_path / "ws", env=env,
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        smtp.stop()
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["paging_roster"] == f"paging: the drill roster {tmp_path / 'ws' / 'drills' / 'oncall.yaml'}"
+    assert card["paging"]["escalations"] and card["messages_recorded"] > 0
+    assert smtp.messages == []
+    assert not (tmp_path / "ws" / "crisis.db").exists()
