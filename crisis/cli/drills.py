@@ -215,10 +215,13 @@ def run(scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A scen
     """Simulate a drill: the scenario played by a scripted team on a virtual clock, in a throwaway database.
 
     Mentions go through the real ingest and triage, the team's moves through the same services as
-    the CLI's commands, deadlines through `crisis tick`; nothing is sent and the workspace's
-    database is not touched. Prints the scorecard: each objective rated P/S/M/U with the time it
-    was met and the timeline event that proves it, the score out of 100, the rule-breakings named
-    and the moves the rules refused. The same scenario, team and seed give the same scorecard and
+    the CLI's commands, deadlines and paging through `crisis tick`. Paging uses the workspace's
+    oncall.yaml when the team is on it, else the drill roster drills/oncall.yaml; pages go to
+    recording notifiers, marked as an exercise: nothing is sent and the workspace's database is
+    not touched. Prints the scorecard: each objective rated P/S/M/U with the time it was met and
+    the timeline event that proves it, the score out of 100, the rule-breakings named, the moves
+    the rules refused, and what paging gave the team (first page, first acknowledgement, levels
+    paged when nobody answered). The same scenario, team and seed give the same scorecard and
     timeline hashes.
 
     Example: crisis drill run catalogue_2012 --team diligent --seed 7
