@@ -36,6 +36,12 @@ def play(team: str, scenario: str = SMALL, **kwargs):
     return run_drill(parse_scenario(scenario, "small_buzz.yaml"), load_play(TEAMS / f"{team}.yaml"), seed=3, settings=load_settings(ROOT), **kwargs)
 
 
+@pytest.fixture(scope="module")
+def late_run():
+    """The small scenario played once by the late team, which answers its pages 40 min after they arrive."""
+    return play("late")
+
+
 def ratings(run) -> dict[str, str | None]:
     return {r.objective.id: r.rating for r in run.scorecard.results}
 
@@ -61,7 +67,7 @@ def test_a_simulation_pages_the_drill_roster_and_nothing_leaves_the_machine(tmp_
     assert card["messages_recorded"] >= 1
 
 
-def test_every_page_of_a_simulation_says_it_is_an_exercise_and_goes_nowhere():
+def test_every_page_of_a_simulation_says_it_is_an_exercise_and_goes_nowhere(late_run):
     """Each page kept is marked [EXERCICE / DRILL] with the notice in French and English, to a `.invalid` address; the
     late team's breached deadlines run `tick`, whose volume watch never opens a real incident from drill mentions."""
     run = play("late")
@@ -73,9 +79,9 @@ def test_every_page_of_a_simulation_says_it_is_an_exercise_and_goes_nowhere():
     assert {p.payload["person"] for p in run.pages} >= {"ana", "marc", "claire", "lea"}
 
 
-def test_a_team_that_sleeps_through_the_page_gets_the_next_levels_paged():
+def test_a_team_that_sleeps_through_the_page_gets_the_next_levels_paged(late_run):
     """The late team answers pages after 40 min: level 2 is paged 15 min after level 1, and the scorecard says why."""
-    paging = play("late").scorecard.extra["paging"]
+    paging = late_run.scorecard.extra["paging"]
     assert paging["first_page"]["at"] == "T+5m"
     assert paging["escalations"][0] == {"at": "T+20m", "level": 2, "people": ["marc"], "cause": "nobody acknowledged level 1 within 15 min"}
     assert paging["escalations"][1]["level"] == 3 and paging["escalations"][1]["people"] == ["claire", "lea"]
@@ -178,14 +184,13 @@ def test_without_any_roster_the_scorecard_says_nobody_was_paged(drill_ws, cli):
     assert "first page at" not in out and "Rule-breakings: none" in out
 
 
-def test_the_after_action_report_tells_what_paging_gave_the_team_in_french_and_english():
+def test_the_after_action_report_tells_what_paging_gave_the_team_in_french_and_english(late_run):
     """The report's on-call section: the first page, its acknowledgement and the levels paged after, in the report's language."""
     from datetime import date
 
     from crisis.drill.aar import render_aar
 
-    run = play("late")
-    scenario = parse_scenario(SMALL, "small_buzz.yaml")
+    run, scenario = late_run, parse_scenario(SMALL, "small_buzz.yaml")
     fr = render_aar(scenario, run.scorecard, lang="fr", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
     en = render_aar(scenario, run.scorecard, lang="en", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
     assert "## Astreinte\n\n- Première alerte à T+5m, 0 min après la détection : niveau 1 sur 3 (ana).\n" in fr
