@@ -70,7 +70,7 @@ def test_a_simulation_pages_the_drill_roster_and_nothing_leaves_the_machine(tmp_
 def test_every_page_of_a_simulation_says_it_is_an_exercise_and_goes_nowhere(late_run):
     """Each page kept is marked [EXERCICE / DRILL] with the notice in French and English, to a `.invalid` address; the
     late team's breached deadlines run `tick`, whose volume watch never opens a real incident from drill mentions."""
-    run = play("late")
+    run = late_run
     assert run.pages and run.notifications == len(run.pages) and run.real_incidents == 0
     for page in run.pages:
         assert page.is_drill and page.subject.startswith("[EXERCICE / DRILL] ")
