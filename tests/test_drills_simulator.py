@@ -240,3 +240,16 @@ def test_the_shipped_diligent_and_late_teams_make_no_refused_move(small_runs):
     assert small_runs["diligent"].scorecard.refusals == () and small_runs["late"].scorecard.refusals == ()
     refused = small_runs["rule_breaker"].scorecard.refusals
     assert refused and all(" approve refused: " in r or " publish refused: " in r or " close refused: " in r for r in refused), refused
+
+
+def test_a_move_waiting_for_a_state_is_made_the_moment_the_incident_reaches_it():
+    """`when: {state: responding.holding_statement}` on a move due at T+1m: made when the incident enters that step, not before."""
+    from crisis.drill.play import parse_play
+
+    scenario, settings = parse_scenario(SMALL, "small_buzz.yaml"), load_settings(ROOT)
+    text = WAITING.replace("expected:", "  - {at: \"T+0:01\", as: marc, do: severity, level: SEV1, why: wave, "
+                                        "when: {state: responding.holding_statement}}\nexpected:")
+    run = run_drill(scenario, parse_play(text, "state.yaml"), seed=3, settings=settings)
+    entered = next(m for m in run.moments if m.event.kind == "transition" and m.event.to == "responding.holding_statement")
+    raised = [m for m in run.moments if m.event.kind == "severity_changed" and m.actor == "marc"]
+    assert raised and raised[0].at == entered.at and run.scorecard.refusals == ()
