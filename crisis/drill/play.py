@@ -17,10 +17,10 @@ from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.model import Localized
 from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_pairs, read_scalar, read_text
 
-# What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them.
+# What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them. The moves on
+# `paged` are made only by the people paged; on `reply_endorsed`, only by those holding a role the approval still needs.
 TRIGGERS = ("start", "incident_opened", "inject", "fact_known", "decision", "step_entered", "reply_drafted",
             "reply_approved", "reply_published", "escalated", "message", "paged", "reply_endorsed")
-ADDRESSED = ("paged", "reply_endorsed")  # triggers whose moves only the people they reach make (paged, or holding a missing role)
 # What a move may wait for (`when:`): the current step done, or the facts it needs answered, the triage done, or `{state: NAME}`.
 WAITS = ("step_done", "facts_answered", "triage_done")
 STATE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
@@ -62,8 +62,8 @@ class FollowUp:
 @dataclass(frozen=True)
 class Wait:
     """What a move waits for once due: `step_done` (the playbook lets the team leave the step it is in),
-    `facts_answered` (the facts that step needs are answered), `triage_done` (the facts the response needs are answered), or `state` (the incident is in `state`:
-    a lifecycle state, or `responding.<step>`)."""
+    `facts_answered` (the facts that step needs are answered), `triage_done` (the facts the response needs are
+    answered), or `state` (the incident is in `state`: a lifecycle state, or `responding.<step>`)."""
 
     kind: str
     state: str | None = None
@@ -72,7 +72,8 @@ class Wait:
 
 @dataclass(frozen=True)
 class Action:
-    """One scripted move: `do` by `actor`, at `at` or `after` the trigger `on`, if the conditions hold."""
+    """One scripted move: `do` by `actor`, at `at` or `after` the trigger `on`, if the conditions hold; with
+    `waits_for` (`when:`), once the incident is ready for it."""
 
     do: str
     actor: str
@@ -173,7 +174,7 @@ def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member])
 
 
 def _wait(src: Source, node: yaml.Node, where: str) -> Wait:
-    """`when: step_done`, `when: triage_done` or `when: {state: responding.recover}`. Raises ContentError."""
+    """`when: step_done` (or another of WAITS), or `when: {state: responding.recover}`. Raises ContentError."""
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         kind = read_text(src, node, where)
