@@ -23,7 +23,7 @@ LAYERS = {
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.heartbeat": 3, "crisis.oncall.governance": 3, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
     "crisis.outbox": 1, "crisis.outbox.urls": 0, "crisis.outbox.models": 2, "crisis.outbox.notifiers": 2, "crisis.outbox.recording": 2, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3,
     "crisis.lint": 2,
-    "crisis.drill": 1, "crisis.drill.models": 2, "crisis.drill.simulator": 3, "crisis.drill.service": 3, "crisis.drill.live": 3,
+    "crisis.drill": 1, "crisis.drill.roster": 1, "crisis.drill.outcome": 1, "crisis.drill.models": 2, "crisis.drill.simulator": 3, "crisis.drill.service": 3, "crisis.drill.live": 3,
     "crisis.report": 1, "crisis.report.render": 2, "crisis.report.service": 3,
     "crisis.db": 2, "crisis.migrations": 2,
     "crisis.runtime": 3, "crisis.scheduler": 3,

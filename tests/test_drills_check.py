@@ -135,3 +135,65 @@ def test_show_prints_the_mel_in_time_order_with_conditions_and_options(drill_ws,
     assert rows[0] == {"id": "scam_post_fr", "at": "T+0m", "kind": "post", "if": [], "unless": [], "options": [],
                        "what": rows[0]["what"]} and rows[0]["what"].startswith("attacker: ")
     assert cli("drill", "show", "nothing_here", code=3).stderr.startswith("Error: no drill scenario 'nothing_here'")
+
+
+def _edit_diligent(ws: Path, old: str, new: str) -> tuple[Path, int]:
+    """Replace one action of the workspace's diligent team; the path and the line of the new text."""
+    play = ws / "drills" / "teams" / "diligent.yaml"
+    text = play.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new)
+    play.write_text(text, encoding="utf-8")
+    return play, next(n for n, row in enumerate(text.splitlines(), 1) if new.splitlines()[0] in row)
+
+
+def test_a_play_waiting_for_a_step_no_playbook_has_is_named_at_its_line(drill_ws, cli):
+    """`when: {state: responding.STEP}` with a misspelt step: an error at the play's file:line, with the near names, exit 5."""
+    play, line = _edit_diligent(drill_ws, "{on: step_entered, after: 10m, as: ana, do: check, item: all}",
+                                "{on: step_entered, after: 10m, as: ana, do: check, item: all, when: {state: responding.holding_statment}}")
+    result = cli("drill", "check", "diligent", code=5, report=True)
+    assert f"{play}:{line}: error: action check (as ana): when.state responding.holding_statment: no playbook has a step " \
+           "'holding_statment'; did you mean holding_statement" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr and "Error: 1 error(s) in 1 file(s)" in result.stderr
+
+
+def test_a_play_triggered_by_an_unknown_step_is_named_at_its_line(drill_ws, cli):
+    """`on: step_entered` with `step:` naming no playbook's step is an error too, in the whole-workspace check."""
+    play, line = _edit_diligent(drill_ws, "{on: step_entered, after: 10m, as: ana, do: check, item: all}",
+                                "{on: step_entered, step: contian, after: 10m, as: ana, do: check, item: all}")
+    result = cli("drill", "check", code=5, report=True)
+    assert f"{play}:{line}: error: action check (as ana): step: no playbook has a step 'contian'; did you mean contain" in result.stdout
+
+
+def test_a_play_waiting_for_a_step_of_another_playbook_is_a_warning_against_that_scenario(drill_ws, cli):
+    """A step that exists, but not in a scenario's playbooks: the move never comes due there; a warning per scenario, exit 0."""
+    play, line = _edit_diligent(drill_ws, "{on: step_entered, after: 10m, as: ana, do: check, item: all}",
+                                "{on: step_entered, after: 10m, as: ana, do: check, item: all, when: {state: responding.contain}}")
+    out = cli("drill", "check").stdout
+    assert f"{play}:{line}: warning: action check (as ana): when.state responding.contain: scenario catalogue_2012 plays bad_buzz, " \
+           "which has no step 'contain': the move never comes due" in out
+    assert "scenario hijacked_sunday_night" not in out  # its playbook has the step
+
+
+@pytest.mark.parametrize("when, message", [
+    ("{state: respondng}", "'respondng' is not a lifecycle state; expected one of: detected, triage, responding"),
+    ("{state: triage.contain}", "'triage.contain' is not a lifecycle state"),
+    ("step_finished", "'step_finished' is not something a move can wait for; expected step_done, facts_answered, triage_done or {state: NAME}"),
+    ("{step: contain}", ".when.step: unknown key; expected one of: state"),
+])
+def test_a_wait_the_language_lacks_is_refused_with_file_line_column(drill_ws, cli, when, message):
+    """Unknown states and waits stop the play from loading: file:line:column and what is expected, exit 5."""
+    play, line = _edit_diligent(drill_ws, "{on: step_entered, after: 10m, as: ana, do: check, item: all}",
+                                f"{{on: step_entered, after: 10m, as: ana, do: check, item: all, when: {when}}}")
+    result = cli("drill", "check", "diligent", code=5, report=True)
+    assert re.search(rf"{re.escape(str(play))}:{line}:\d+: ", result.stdout), result.stdout
+    assert message in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_team_whose_people_are_not_on_the_roster_it_would_be_paged_with_is_an_error(drill_ws, cli):
+    """A new person in a team, missing from the drill roster: every move of theirs would be refused, so check says where to add them."""
+    play, line = _edit_diligent(drill_ws, "  - {id: lea, roles: [legal]}", "  - {id: lea, roles: [legal]}\n  - {id: hugo, roles: [legal]}")
+    people = next(n for n, row in enumerate(play.read_text(encoding="utf-8").splitlines(), 1) if row.startswith("people:"))
+    result = cli("drill", "check", "diligent", code=5, report=True)
+    assert f"{play}:{people}: error: people: hugo not on the roster a simulation pages with ({drill_ws / 'drills' / 'oncall.yaml'}): " \
+           "every move of theirs would be refused; add them there" in result.stdout

@@ -5,6 +5,7 @@ against every shipped team stays within the team's expected range (slow)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,79 @@ def test_each_shipped_scenario_with_each_shipped_team_scores_within_its_range(sc
     assert set(play.expected.breaches) <= set(card.breaches), card.breaches
     if team == "diligent":
         assert not {"self_approval", "published_unapproved", "critic_deleted", "humour_before_facts"} & set(card.breaches)
+    if team in ("diligent", "late"):  # they wait for their steps (`when:`): nothing they try is refused
+        assert card.refusals == (), card.refusals
+
+
+WAITING = """
+id: waiting
+title: {fr: Équipe qui attend, en: Waiting team}
+summary: {fr: Passe à l'étape suivante quand l'étape est faite., en: Moves on when the step is done.}
+people:
+  - {id: ana, roles: [community_manager]}
+  - {id: marc, roles: [comms_lead]}
+actions:
+  - {on: incident_opened, after: 5m, as: ana, do: ack}
+  - {on: fact_known, after: 5m, as: ana, do: fact, key: known}
+  - {on: fact_known, after: 1m, as: ana, do: respond, when: triage_done}
+  - {on: step_entered, after: 20m, as: ana, do: check, item: all}
+  - {on: step_entered, after: 1m, as: ana, do: next, when: step_done}
+  - {on: step_entered, after: 2m, as: ana, do: draft, template: step, when: facts_answered}
+  - {on: reply_drafted, after: 5m, as: marc, do: approve}
+  - {on: reply_approved, after: 2m, as: ana, do: publish}
+expected:
+  score: {min: 0, max: 100}
+  outcome: {fr: Aucun coup refusé., en: No refused move.}
+"""
+
+
+def _transitions(run, trigger: str):
+    return [m for m in run.moments if m.event.kind == "transition" and m.event.trigger == trigger]
+
+
+def test_a_move_waiting_for_its_step_is_made_as_soon_as_the_step_is_done_and_never_refused():
+    """`next` due 1 min into a step waits for the checklist ticked at 20 min (and the statement published), then moves on."""
+    from crisis.drill.play import parse_play
+
+    scenario, settings = parse_scenario(SMALL, "small_buzz.yaml"), load_settings(ROOT)
+    run = run_drill(scenario, parse_play(WAITING, "waiting.yaml"), seed=3, settings=settings)
+    assert run.scorecard.refusals == ()
+    nexts, checks = _transitions(run, "next"), [m for m in run.moments if m.event.kind == "checked"]
+    assert len(nexts) >= 2 and _transitions(run, "respond")
+    for move in nexts:  # each `next` leaves a step whose last item was ticked at that very instant or before, never earlier
+        left = move.event.from_.split(".", 1)[1]
+        ticked = [c.at for c in checks if c.event.step == left]
+        assert ticked and max(ticked) <= move.at
+    first_step = nexts[0].event.from_
+    entered = next(m.at for m in run.moments if m.event.kind == "transition" and m.event.to == first_step)
+    assert nexts[0].at - entered >= timedelta(minutes=20)  # it waited: due at +1 min, made once the checklist was done
+
+
+def test_the_same_move_on_a_timer_without_when_is_refused():
+    """Without `when:` the team tries `next` 1 min into the step and the lifecycle refuses it: the contrast `when:` removes."""
+    from crisis.drill.play import parse_play
+
+    scenario, settings = parse_scenario(SMALL, "small_buzz.yaml"), load_settings(ROOT)
+    timer = WAITING.replace("do: next, when: step_done", "do: next").replace("do: respond, when: triage_done", "do: respond")
+    run = run_drill(scenario, parse_play(timer, "timer.yaml"), seed=3, settings=settings)
+    assert any("next refused: the checklist of step" in r for r in run.scorecard.refusals), run.scorecard.refusals
+
+
+def test_the_shipped_diligent_and_late_teams_make_no_refused_move(small_runs):
+    """The diligent and late teams wait for their steps (`when:`); only the rule-breaking team is refused, for its breaches."""
+    assert small_runs["diligent"].scorecard.refusals == () and small_runs["late"].scorecard.refusals == ()
+    refused = small_runs["rule_breaker"].scorecard.refusals
+    assert refused and all(" approve refused: " in r or " publish refused: " in r or " close refused: " in r for r in refused), refused
+
+
+def test_a_move_waiting_for_a_state_is_made_the_moment_the_incident_reaches_it():
+    """`when: {state: responding.holding_statement}` on a move due at T+1m: made when the incident enters that step, not before."""
+    from crisis.drill.play import parse_play
+
+    scenario, settings = parse_scenario(SMALL, "small_buzz.yaml"), load_settings(ROOT)
+    text = WAITING.replace("expected:", "  - {at: \"T+0:01\", as: marc, do: severity, level: SEV1, why: wave, "
+                                        "when: {state: responding.holding_statement}}\nexpected:")
+    run = run_drill(scenario, parse_play(text, "state.yaml"), seed=3, settings=settings)
+    entered = next(m for m in run.moments if m.event.kind == "transition" and m.event.to == "responding.holding_statement")
+    raised = [m for m in run.moments if m.event.kind == "severity_changed" and m.actor == "marc"]
+    assert raised and raised[0].at == entered.at and run.scorecard.refusals == ()

@@ -31,19 +31,35 @@ def _scenario_paths(given: str | None) -> list[Path]:
 
 def _check_file(path: Path) -> tuple[int, list[str]]:
     """(errors, lines to print) for one scenario or play file."""
-    from crisis.drill.check import check_scenario
+    from crisis.drill.check import check_play_roster, check_play_steps, check_scenario
+    from crisis.drill.roster import simulation_roster
     from crisis.drill.loader import load_scenario
     from crisis.drill.play import load_play
 
     settings = context.settings()
     try:
         if path.parent.name == "teams":
-            load_play(path)
-            return 0, [f"{path}: ok"]
+            play = load_play(path)
+            findings = check_play_steps(play, _playbooks(settings.playbooks_dir)) + check_play_roster(play, simulation_roster(settings, play))
+            return len(findings), [str(f) for f in findings] or [f"{path}: ok"]
         findings = check_scenario(load_scenario(path), settings.playbooks_dir, settings.templates_dir)
     except ContentError as exc:
         return 1, [exc.message]
     return sum(f.level == "error" for f in findings), [str(f) for f in findings] or [f"{path}: ok"]
+
+
+def _playbooks(folder: Path) -> dict:
+    """The workspace's playbooks that load, by id (a broken one is `playbook check`'s to report)."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+
+    found = {}
+    for path in list_playbooks(folder):
+        try:
+            playbook = load_playbook(path)
+        except ContentError:
+            continue
+        found[playbook.id] = playbook
+    return found
 
 
 def _plays_against_scenarios() -> list[str]:
@@ -53,10 +69,11 @@ def _plays_against_scenarios() -> list[str]:
     from crisis.drill.play import load_play
 
     folder, lines = context.settings().drills_dir, []
+    playbooks = _playbooks(context.settings().playbooks_dir)
     for play_path in sorted((folder / "teams").glob("*.yaml")):
         for scenario_path in list_scenarios(folder):
             try:
-                lines += [f"{f}\n" for f in check_play(load_play(play_path), load_scenario(scenario_path))]
+                lines += [f"{f}\n" for f in check_play(load_play(play_path), load_scenario(scenario_path), playbooks=playbooks)]
             except ContentError:
                 continue  # already reported above
     return lines
@@ -198,10 +215,13 @@ def run(scenario: Annotated[str, typer.Argument(metavar="SCENARIO", help="A scen
     """Simulate a drill: the scenario played by a scripted team on a virtual clock, in a throwaway database.
 
     Mentions go through the real ingest and triage, the team's moves through the same services as
-    the CLI's commands, deadlines through `crisis tick`; nothing is sent and the workspace's
-    database is not touched. Prints the scorecard: each objective rated P/S/M/U with the time it
-    was met and the timeline event that proves it, the score out of 100, the rule-breakings named
-    and the moves the rules refused. The same scenario, team and seed give the same scorecard and
+    the CLI's commands, deadlines and paging through `crisis tick`. Paging uses the workspace's
+    oncall.yaml when the team is on it, else the drill roster drills/oncall.yaml; pages go to
+    recording notifiers, marked as an exercise: nothing is sent and the workspace's database is
+    not touched. Prints the scorecard: each objective rated P/S/M/U with the time it was met and
+    the timeline event that proves it, the score out of 100, the rule-breakings named, the moves
+    the rules refused, and what paging gave the team (first page, first acknowledgement, levels
+    paged when nobody answered). The same scenario, team and seed give the same scorecard and
     timeline hashes.
 
     Example: crisis drill run catalogue_2012 --team diligent --seed 7
@@ -234,8 +254,32 @@ def scorecard_text(result, lang: str) -> str:
     if card.refusals:
         lines.append(f"Moves the rules refused ({len(card.refusals)}):")
         lines += [f"  {line}" for line in card.refusals]
+    lines += paging_lines(card.extra.get("paging"), roster=result.paging, recorded=result.notifications)
     lines.append(f"Timeline: {len(result.hashes)} events, sha256 {result.timeline_digest}")
     return "\n".join(lines)
+
+
+def paging_lines(paging: dict | None, *, roster: str = "", recorded: int | None = None) -> list[str]:
+    """The scorecard's paging figures: first page, first acknowledgement, the levels beyond the first paged."""
+    if not paging:
+        return []
+    if roster.startswith("paging: none"):
+        return [f"Paging: nobody was paged, {roster.removeprefix('paging: none ')[1:-1]}"]
+    lines = [f"Paging ({roster.removeprefix('paging: ')}):" if roster else "Paging:"]
+    first, ack = paging["first_page"], paging["first_ack"]
+    if first is None:
+        return lines + ["  nobody was paged (no route of the roster serves this incident)"]
+    lines.append(f"  first page at {first['at']}, {first['after_detection_min']} min after detection: level {first['level']} of "
+                 f"{first['levels']} ({', '.join(first['people']) or 'nobody on call'})")
+    lines.append(f"  first acknowledged at {ack['at']} by {ack['by']} (level {ack['level']}), {ack['after_first_page_min']} min after the first page"
+                 if ack else "  no page was ever acknowledged")
+    for row in paging["escalations"]:
+        lines.append(f"  level {row['level']} paged at {row['at']} ({', '.join(row['people'])}): {row['cause']}")
+    if paging["exhausted"]:
+        lines.append(f"  every level paged without an acknowledgement (paging exhausted) at {', '.join(paging['exhausted'])}")
+    if recorded is not None:
+        lines.append(f"  {paging['pages']} page(s), {recorded} message(s) kept by the recording notifiers, each marked as an exercise; nothing sent")
+    return lines
 
 
 ScenarioArg = Annotated[str, typer.Argument(metavar="SCENARIO", help="A scenario id or a .yaml file.", show_default=False)]

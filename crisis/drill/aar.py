@@ -30,6 +30,29 @@ class PlanItem:
     objective: str | None = None
 
 
+def paging_section(paging: dict | None, lang: str) -> list[str]:
+    """What paging gave the team, as the report tells it: the first page, its acknowledgement, the levels paged after."""
+    if not paging or paging.get("first_page") is None:
+        return []
+    fr, first, ack = lang == "fr", paging["first_page"], paging["first_ack"]
+    who = ", ".join(first["people"])
+    out = ["## Astreinte" if fr else "## On call", ""]
+    out.append(f"- Première alerte à {first['at']}, {first['after_detection_min']} min après la détection : niveau {first['level']} "
+               f"sur {first['levels']} ({who})." if fr else
+               f"- First page at {first['at']}, {first['after_detection_min']} min after detection: level {first['level']} of "
+               f"{first['levels']} ({who}).")
+    if ack is None:
+        out.append("- Aucune alerte n'a été prise en compte." if fr else "- No page was ever acknowledged.")
+    else:
+        out.append(f"- Prise en compte à {ack['at']} par {ack['by']} (niveau {ack['level']}), {ack['after_first_page_min']} min après "
+                   "la première alerte." if fr else f"- Acknowledged at {ack['at']} by {ack['by']} (level {ack['level']}), "
+                   f"{ack['after_first_page_min']} min after the first page.")
+    for row in paging["escalations"]:
+        out.append(f"- Niveau {row['level']} appelé à {row['at']} ({', '.join(row['people'])})." if fr else
+                   f"- Level {row['level']} paged at {row['at']} ({', '.join(row['people'])}): {row['cause']}.")
+    return out + [""]
+
+
 def render_aar(scenario: Scenario, card: Scorecard, *, lang: str, facilitator: str, held_on: date, plan: list[PlanItem],
                previous: list[PlanItem] | None = None) -> str:
     """The after-action report as Markdown."""
@@ -38,7 +61,7 @@ def render_aar(scenario: Scenario, card: Scorecard, *, lang: str, facilitator: s
     out = [f"# {h[0]}: {scenario.title(lang)}", "", f"{held_on.isoformat()}, {facilitator}. **{h[1]}: {card.score:g}/100**", "",
            f"## {h[2]}", "", "| | | |", "| --- | --- | --- |"]
     out += [f"| {r.rating or '-'} | {r.objective.title(lang)} ({r.objective.weight}) | {r.proof} |" for r in card.results]
-    out += ["", f"{h[10]}: {', '.join(card.breaches) or h[11]}", "", f"## {h[3]}", ""]
+    out += ["", f"{h[10]}: {', '.join(card.breaches) or h[11]}", ""] + paging_section(card.extra.get("paging"), lang) + [f"## {h[3]}", ""]
     out += [f"- {r.objective.title(lang)}: {r.proof}" for r in card.results if r.rating in ("P", "S")] or ["-"]
     out += ["", f"## {h[4]}", ""]
     for r in card.results:

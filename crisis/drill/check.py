@@ -4,10 +4,13 @@ scenario lacks. Reads the playbooks and the template files; changes nothing."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from crisis.drill.play import Play
+from crisis.drill.roster import DrillRoster
 from crisis.drill.scenario import (
     Amplify, Article, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Post, Scenario, Wave, format_offset, parse_offset,
 )
@@ -211,6 +214,9 @@ def _objective(review: _Review, objective: Objective) -> None:
         levels = {lv for pb in review.playbooks.values() for lv in pb.escalation_levels}
         if review.playbooks and args.get("level") not in levels:
             review.add(line, f"{where}: {args.get('level')!r} is not an escalation level; expected one of: {', '.join(sorted(levels))}")
+    level = args.get("level", 1)
+    if objective.expect == "paged" and (isinstance(level, bool) or not isinstance(level, int) or level < 1):
+        review.add(line, f"{where}: paged.level {level!r} is not a level of an escalation policy; expected 1 (the first level paged), 2…")
     if objective.expect == "severity_reached" and args.get("severity") not in ("SEV1", "SEV2", "SEV3", "SEV4"):
         review.add(line, f"{where}: {args.get('severity')!r} is not a severity")
     if objective.expect == "checked":
@@ -231,9 +237,52 @@ def _objective(review: _Review, objective: Objective) -> None:
 EXPECTS_ARG = {"checked": ("item",), "severity_reached": ("severity",), "escalated": ("level",), "answered": ("persona",), "decided": ("point",), "playbook": ("playbook",)}
 
 
-def check_play(play: Play, scenario: Scenario) -> list[Finding]:
-    """What `play` names that `scenario` lacks: injects, decision points, personas to delete."""
+def _named_steps(play: Play) -> list[tuple[int, str, str]]:
+    """(line, where, step) for each step a play's action names: `on: step_entered` with `step:`, `when: {state: responding.STEP}`."""
+    named = []
+    for action in play.actions:
+        where = f"action {action.do} (as {action.actor})"
+        if action.on == "step_entered" and action.on_arg:
+            named.append((action.line, f"{where}: step", action.on_arg))
+        wait = action.waits_for
+        if wait is not None and wait.state and "." in wait.state:
+            named.append((wait.line, f"{where}: when.state {wait.state}", wait.state.split(".", 1)[1]))
+    return named
+
+
+def check_play_steps(play: Play, playbooks: Mapping[str, Playbook]) -> list[Finding]:
+    """Errors for the steps a play waits for or is triggered by that no playbook of the workspace has, at their line."""
+    steps = sorted({step.id for pb in playbooks.values() for step in pb.steps})
     findings = []
+    for line, where, step in _named_steps(play):
+        if step not in steps:
+            near = difflib.get_close_matches(step, steps, n=3)
+            hint = f"did you mean {', '.join(near)}?" if near else f"steps: {', '.join(steps) or 'none'}"
+            findings.append(Finding(play.path, line, f"{where}: no playbook has a step {step!r}; {hint}"))
+    return findings
+
+
+def check_play_roster(play: Play, roster: DrillRoster) -> list[Finding]:
+    """An error for each person of `play` the roster a simulation pages with does not list: their every move would be refused."""
+    if roster.roster is None:
+        return []
+    missing = [m.id for m in play.people if roster.roster.find_person(m.id) is None]
+    if not missing:
+        return []
+    return [Finding(play.path, play.lines.get("people", 1), f"people: {', '.join(missing)} not on the roster a simulation pages with "
+                                                          f"({roster.roster.path}): every move of theirs would be refused; add them there")]
+
+
+def check_play(play: Play, scenario: Scenario, *, playbooks: Mapping[str, Playbook] | None = None) -> list[Finding]:
+    """What `play` names that `scenario` lacks: injects, decision points, personas to delete, and (given the
+    playbooks) steps that none of the scenario's playbooks has."""
+    findings = []
+    if playbooks is not None:
+        steps = {step.id for pid in scenario.playbooks if pid in playbooks for step in playbooks[pid].steps}
+        for line, where, step in _named_steps(play):
+            if step not in steps and any(step in {s.id for s in pb.steps} for pb in playbooks.values()):
+                findings.append(Finding(play.path, line, f"{where}: scenario {scenario.id} plays {', '.join(scenario.playbooks)}, "
+                                                         f"which has no step {step!r}: the move never comes due", "warning"))
     points = {i.id for i in scenario.decision_points()}
     for action in play.actions:
         where = f"action {action.do} (as {action.actor})"

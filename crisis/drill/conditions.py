@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from crisis.drill.scenario import Condition, DecisionPoint, Inject
+from crisis.incident import events as ev
 from crisis.playbook.model import severity_rank
 
 
@@ -26,12 +27,24 @@ class TeamState:
     state: str = "detected"  # the incident's lifecycle state now
     fired: frozenset[str] = frozenset()  # injects that have fired
     deleted_critic: bool = False
+    page_waiting: bool = False  # a page waits for an acknowledgement
+
+
+def page_waiting(events: list) -> bool:
+    """Whether the last page of a timeline (typed events, in order) waits for an acknowledgement: no paging
+    was acknowledged, stopped, superseded or exhausted since."""
+    for event in reversed(events):
+        if isinstance(event, ev.Paged):
+            return True
+        if isinstance(event, tuple(ev.PAGING_CLOSED.values())):
+            return False
+    return False
 
 
 def holds(condition: Condition, team: TeamState) -> bool:
     """Whether one condition holds for `team`."""
     match condition.key:
-        case "acknowledged" | "deleted_critic":
+        case "acknowledged" | "deleted_critic" | "page_waiting":
             return getattr(team, condition.key) is condition.value
         case "published":
             return bool(team.published) if condition.arg is None else condition.arg in team.published

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from crisis.clock import Clock
 from crisis.drill.aar import PlanItem, render_aar
-from crisis.drill.conditions import TeamState, fires
+from crisis.drill.conditions import TeamState, fires, page_waiting
 from crisis.drill.loader import find_scenario_path, load_scenario
 from crisis.drill.models import DrillRunRow, DrillScheduleRow
 from crisis.drill.schedule import Schedule, due_now, make_schedule, next_due
@@ -121,7 +121,8 @@ def team_state(session: Session, row: DrillRunRow) -> TeamState:
         facts={m.event.fact: m.event.value for m in ms if isinstance(m.event, ev.FactSet)},
         steps=frozenset(m.event.to.split(".", 1)[1] for m in ms if isinstance(m.event, ev.Transition) and m.event.to.startswith("responding.")),
         state=incident.state.split(".", 1)[0] if incident else "detected", fired=frozenset(row.fired),
-        deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in ms))
+        deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in ms),
+        page_waiting=page_waiting([m.event for m in ms]))
 
 
 def _streams(scenario: Scenario, row: DrillRunRow) -> list[SimulatedMention]:

@@ -73,7 +73,7 @@ def read_conditions(src: Source, node: yaml.Node, where: str) -> tuple[Condition
                 raise src.error(value, here, f"expected exactly one pair: {CONDITIONS[key]}")
             (arg, operand), = pairs.items()
             found.append(Condition(key, arg, read_scalar(src, operand, f"{here}.{arg}"), line))
-        elif key in ("acknowledged", "deleted_critic"):
+        elif key in ("acknowledged", "deleted_critic", "page_waiting"):
             found.append(Condition(key, None, read_flag(src, value, here), line))
         elif key == "severity":
             found.append(Condition(key, read_choice(src, value, here, SEVERITIES, "severity"), True, line))
@@ -297,8 +297,8 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def list_scenarios(folder: Path) -> list[Path]:
-    """The scenario files of a drills folder (the teams/ subfolder holds plays, not scenarios)."""
-    return sorted(folder.glob("*.yaml"))
+    """The scenario files of a drills folder (the teams/ subfolder holds plays, and oncall.yaml the drill roster)."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name != "oncall.yaml")
 
 
 def find_scenario_path(folder: Path, scenario_id: str) -> Path:

@@ -3,6 +3,7 @@ which event, as actions named like the CLI commands, and the outcome the team is
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -11,14 +12,18 @@ from typing import Any
 import yaml
 
 from crisis.drill.loader import read_conditions, read_duration, read_localized, read_names, read_offset
-from crisis.drill.scenario import Condition
+from crisis.drill.scenario import STATES, Condition
 from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.model import Localized
 from crisis.yamlfile import NAME, Source, compose_yaml, read_int, read_list, read_mapping, read_name, read_pairs, read_scalar, read_text
 
-# What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them.
+# What sets an action off (besides an absolute `at`); `inject` and `step` narrow the ones that name them. The moves on
+# `paged` are made only by the people paged; on `reply_endorsed`, only by those holding a role the approval still needs.
 TRIGGERS = ("start", "incident_opened", "inject", "fact_known", "decision", "step_entered", "reply_drafted",
-            "reply_approved", "reply_published", "escalated", "message")
+            "reply_approved", "reply_published", "escalated", "message", "paged", "reply_endorsed")
+# What a move may wait for (`when:`): the current step done, or the facts it needs answered, the triage done, or `{state: NAME}`.
+WAITS = ("step_done", "facts_answered", "triage_done")
+STATE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 # Each action (as the CLI names it) → (required arguments, optional arguments).
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ack": ((), ("note",)), "respond": ((), ("note",)), "next": ((), ("note",)), "stabilize": ((), ("note",)),
@@ -55,8 +60,20 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """What a move waits for once due: `step_done` (the playbook lets the team leave the step it is in),
+    `facts_answered` (the facts that step needs are answered), `triage_done` (the facts the response needs are
+    answered), or `state` (the incident is in `state`: a lifecycle state, or `responding.<step>`)."""
+
+    kind: str
+    state: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Action:
-    """One scripted move: `do` by `actor`, at `at` or `after` the trigger `on`, if the conditions hold."""
+    """One scripted move: `do` by `actor`, at `at` or `after` the trigger `on`, if the conditions hold; with
+    `waits_for` (`when:`), once the incident is ready for it."""
 
     do: str
     actor: str
@@ -68,6 +85,7 @@ class Action:
     when: tuple[Condition, ...] = ()
     unless: tuple[Condition, ...] = ()
     line: int = 0
+    waits_for: Wait | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +123,7 @@ def _follow_up(src: Source, node: yaml.Node, where: str, people: dict[str, Membe
 
 
 def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member]) -> Action:
-    common = ("do", "as", "at", "on", "inject", "step", "after", "if", "unless")
+    common = ("do", "as", "at", "on", "inject", "step", "after", "if", "unless", "when")
     m = read_mapping(src, node, where, required=("do", "as"), optional=(*common, *{a for r, o in ACTIONS.values() for a in (*r, *o)}))
     do = read_text(src, m["do"], f"{where}.do")
     if do not in ACTIONS:
@@ -151,7 +169,25 @@ def _action(src: Source, node: yaml.Node, where: str, people: dict[str, Member])
     return Action(do, actor, args, read_offset(src, m["at"], f"{where}.at") if "at" in m else None, on, on_arg,
                   read_duration(src, m["after"], f"{where}.after") if "after" in m else timedelta(0),
                   read_conditions(src, m["if"], f"{where}.if") if "if" in m else (),
-                  read_conditions(src, m["unless"], f"{where}.unless") if "unless" in m else (), node.start_mark.line + 1)
+                  read_conditions(src, m["unless"], f"{where}.unless") if "unless" in m else (), node.start_mark.line + 1,
+                  _wait(src, m["when"], f"{where}.when") if "when" in m else None)
+
+
+def _wait(src: Source, node: yaml.Node, where: str) -> Wait:
+    """`when: step_done` (or another of WAITS), or `when: {state: responding.recover}`. Raises ContentError."""
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        kind = read_text(src, node, where)
+        if kind not in WAITS:
+            raise src.error(node, where, f"{kind!r} is not something a move can wait for; expected {', '.join(WAITS)} or {{state: NAME}}")
+        return Wait(kind, None, line)
+    m = read_mapping(src, node, where, required=("state",))
+    state = read_text(src, m["state"], f"{where}.state")
+    top, _, step = state.partition(".")
+    if not STATE_NAME.match(state) or top not in STATES or (step and top != "responding"):
+        raise src.error(m["state"], f"{where}.state", f"{state!r} is not a lifecycle state; expected one of: {', '.join(STATES)}, "
+                                                      "or responding.STEP (a step of the scenario's playbook)")
+    return Wait("state", state, line)
 
 
 def parse_play(text: str, path: str) -> Play:

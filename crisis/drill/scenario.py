@@ -35,14 +35,17 @@ CONDITIONS = {
     "state": "the incident's lifecycle state now (detected, triage, responding, monitoring, resolved, closed)",
     "fired": "an earlier inject's id",
     "deleted_critic": "true or false",
+    "page_waiting": "true or false (a page of the incident waits for an acknowledgement)",
 }
 # The measurable expectations an objective may hold: timed ones take `within` and optional grades.
 EXPECTATIONS = {
     "acknowledged": (), "severity_reached": ("severity",), "playbook": ("playbook",), "escalated": ("level",),
     "published": ("template",), "answered": ("persona",), "decided": ("point",), "review_filed": ("follow_ups",),
     "checked": ("item", "first"), "four_eyes": (), "contact_invited": (), "no_critic_deleted": (), "update_promises_kept": (),
+    "paged": ("level",), "page_acknowledged": (),
 }
-TIMED = ("acknowledged", "severity_reached", "playbook", "escalated", "published", "answered", "decided", "review_filed", "checked")
+TIMED = ("acknowledged", "severity_reached", "playbook", "escalated", "published", "answered", "decided", "review_filed", "checked",
+         "paged", "page_acknowledged")
 
 _OFFSET = re.compile(r"T\+(?:(?P<d>\d+)d)?(?:(?P<hh>\d+):(?P<mm>[0-5]\d)|(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?)")
 

@@ -93,6 +93,10 @@ def _first(objective: Objective, moments: list[Moment], levels: tuple[str, ...])
                 return m
             case "decided" if isinstance(e, ev.DrillDecided) and e.point == a["point"]:
                 return m if e.option == e.good and not e.by_default else None
+            case "paged" if isinstance(e, ev.Paged) and e.level >= int(a.get("level") or 1):
+                return m
+            case "page_acknowledged" if isinstance(e, ev.PagingAcknowledged):
+                return m
             case "review_filed" if isinstance(e, ev.ReviewRecorded) and len(e.follow_ups) >= int(a.get("follow_ups") or 0):
                 return m
     return None
@@ -187,6 +191,33 @@ def name_breaches(results: tuple[Result, ...], moments: list[Moment]) -> tuple[s
     return tuple(b for b in order if b in found)
 
 
+def paging_figures(moments: list[Moment], start: datetime) -> dict[str, Any]:
+    """What paging gave the team, read from the timeline: the first page and how long after detection, the first
+    acknowledgement of a page and how long after that page, each page beyond the first level (nobody acknowledged
+    the level before in time, or the incident was escalated), and the pagings that ran out of levels. Offsets are
+    drill time (`T+…`), delays in minutes."""
+    opened = next((m for m in moments if isinstance(m.event, ev.Opened)), None)
+    pages = [m for m in moments if isinstance(m.event, ev.Paged)]
+    acks = [m for m in moments if isinstance(m.event, ev.PagingAcknowledged)]
+    first, ack = (pages[0] if pages else None), (acks[0] if acks else None)
+
+    def minutes(later: Moment | None, earlier: Moment | None) -> int | None:
+        return int((later.at - earlier.at).total_seconds() // 60) if later and earlier else None
+
+    return {
+        "pages": len(pages),
+        "first_page": None if first is None else {
+            "at": format_offset(first.at - start), "after_detection_min": minutes(first, opened), "level": first.event.level,
+            "levels": first.event.of, "people": [p["person"] for p in first.event.people], "proof": _proof(first, start)},
+        "first_ack": None if ack is None else {
+            "at": format_offset(ack.at - start), "after_first_page_min": minutes(ack, first), "by": ack.actor, "level": ack.event.level,
+            "proof": _proof(ack, start)},
+        "escalations": [{"at": format_offset(m.at - start), "level": m.event.level, "people": [p["person"] for p in m.event.people],
+                         "cause": m.event.cause} for m in pages if m.event.level > 1],
+        "exhausted": [format_offset(m.at - start) for m in moments if isinstance(m.event, ev.PagingExhausted)],
+    }
+
+
 def make_scorecard(scenario: Scenario, moments: list[Moment], *, start: datetime, fired: dict[str, timedelta],
                    levels: tuple[str, ...] = (), contact: str | None = None) -> Scorecard:
     """The whole scorecard: every objective rated, the weighted score out of 100, the breaches and refusals."""
@@ -199,4 +230,4 @@ def make_scorecard(scenario: Scenario, moments: list[Moment], *, start: datetime
             if line not in refusals:  # the same move set off twice at one instant is refused once in the list
                 refusals.append(line)
     return Scorecard(scenario.id, results, score(scenario.objectives, {r.objective.id: r.rating for r in results}),
-                     name_breaches(results, moments), tuple(refusals))
+                     name_breaches(results, moments), tuple(refusals), {"paging": paging_figures(moments, start)})

@@ -22,7 +22,7 @@ from crisis.replies import service as replies
 from crisis.replies.manifest import load_manifest
 
 if TYPE_CHECKING:
-    from crisis.drill.play import Action
+    from crisis.drill.play import Action, Wait
     from crisis.runtime import Runtime
 
 TRIGGERS = {"ack": "acknowledge", "respond": "respond", "next": "next", "stabilize": "stabilize", "relapse": "relapse",
@@ -36,6 +36,42 @@ class Cue:
     point: str | None = None
     sender: str | None = None
     channel: str | None = None
+    people: tuple[str, ...] = ()  # the people a page just reached
+    roles: tuple[str, ...] = ()  # the roles whose approval a statement still needs
+
+
+def incident_state(runtime: Runtime, ref: str) -> str:
+    """The incident's lifecycle state now (`responding.<step>` inside the response)."""
+    with runtime.unit_of_work() as session:
+        return incidents.get_incident(session, ref).state
+
+
+def wait_outcome(runtime: Runtime, ref: str, wait: Wait, since: str) -> str:
+    """`go` when what a waiting move waits for holds now, `wait` while it may still come, `drop` once it cannot:
+    `step_done` waits in the step it came due in (`since`), `triage_done` until the response starts. Read with the
+    lifecycle's own guards, so a move made on `go` is never refused for an unfinished step or triage. `facts_answered`
+    waits, in the step it came due in, for the facts that step needs (its statement's values among them)."""
+    with runtime.unit_of_work() as session:
+        incident = incidents.get_incident(session, ref)
+        state = incident.state
+        match wait.kind:
+            case "state":
+                return "go" if state == wait.state or state.startswith(f"{wait.state}.") else "wait"
+            case "step_done":
+                if state != since or not state.startswith("responding."):
+                    return "drop"
+                return "go" if "next" in incidents.allowed_actions(session, incident) else "wait"
+            case "facts_answered":
+                if state != since or not state.startswith("responding."):
+                    return "drop"
+                playbook = incidents.pinned_playbook(session, incident)
+                step = playbook.step(state.split(".", 1)[1])
+                return "wait" if incidents.situation(incident, playbook).missing_facts(step.requires_facts) else "go"
+            case "triage_done":
+                if state not in ("detected", "triage"):
+                    return "drop"
+                return "go" if state == "triage" and "respond" in incidents.allowed_actions(session, incident) else "wait"
+    raise ValueError(f"unknown wait {wait.kind!r}")  # the play loader lets none through: a bug if reached
 
 
 def text_of(value: Any, lang: str) -> str:

@@ -1,39 +1,42 @@
 """`run_drill`: a scenario played by a scripted team on a virtual clock, in a throwaway SQLite database.
 
 The clock jumps from one event to the next (an inject, a team move, a decision's deadline, an armed
-deadline falling due, the next poll of the mention stream), never minute by minute. Mentions go
-through the real ingest in batches, `Scope(is_drill=True)`; deadlines through `scheduler.tick`; the
-team's moves through the services the CLI calls. Notifiers only record: nothing leaves the process.
+deadline or a paging's next level falling due, the next poll of the mention stream), never minute by
+minute. Mentions go through the real ingest in batches, `Scope(is_drill=True)`; deadlines and paging
+through `scheduler.tick`; the team's moves through the services the CLI calls, with the roster of
+`crisis.drill.roster` (roles checked, pages written as in a real incident). Notifiers only record:
+nothing leaves the process. A move with `when:` waits until the incident is ready for it.
 The same scenario, play and seed give the same timeline, hash for hash, and the same scorecard.
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from crisis.clock import VirtualClock
 from crisis.drill import service as moves
-from crisis.drill.conditions import TeamState, deadline_of, fires, holds, settle
+from crisis.drill.conditions import TeamState, deadline_of, fires, holds, page_waiting, settle
 from crisis.drill.play import Action, Play
+from crisis.drill.outcome import DrillRun
+from crisis.drill.roster import DrillRoster, simulation_roster
 from crisis.drill.scenario import WEEKDAYS, Amplify, DecisionPoint, FactKnown, Inject, Message, Scenario
-from crisis.drill.scorecard import Moment, Scorecard, make_scorecard
+from crisis.drill.scorecard import Moment, make_scorecard
 from crisis.drill.traffic import SimulatedMention, amplify, background_mentions, expand_inject
 from crisis.incident import events as ev
 from crisis.incident.models import Deadline, Event, Incident
+from crisis.oncall.models import Paging
 from crisis.outbox.recording import recording_notifiers
 from crisis.playbook.model import severity_rank
 from crisis.runtime import Runtime
-from crisis.scheduler import tick
+from crisis.scheduler import JOBS, TickReport, deliver_outbox, tick
 from crisis.settings import Settings
 from crisis.triage.match import Matcher
 from crisis.triage.mention import Scope
@@ -41,7 +44,11 @@ from crisis.triage.readers import Mention
 from crisis.triage.service import Tally, ingest_batch
 
 ORIGIN = date(2026, 1, 5)  # a Monday: a simulation starts at the first `start` moment on or after it (09:00 UTC without one)
+PAGING_DUE = ("active", "acknowledged")  # pagings whose `next_at` makes tick page again (escalate_pagings)
 POLL = timedelta(hours=1)  # how often the stream is read once the incident is open (before: at every instant, to open it on time)
+# `crisis tick`'s jobs but the volume watch: drill mentions never feed it (ingest skips it for a drill scope), but the
+# tick's job counts every stored match and would open a real incident, paged without the exercise marker.
+SIMULATION_JOBS = [job for job in JOBS if job.__name__ != "_spikes"]
 ACTOR = "drill"
 
 
@@ -56,44 +63,21 @@ def simulation_start(scenario: Scenario) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=zone).astimezone(timezone.utc)
 
 
-@dataclass
-class DrillRun:
-    """What a simulated drill produced: its scorecard, its incident and the hashes of every timeline event."""
-
-    scenario: Scenario
-    play: Play
-    seed: int
-    start: datetime
-    scorecard: Scorecard
-    ref: str | None
-    hashes: list[str]
-    mentions: int
-    fired: dict[str, timedelta]
-    notifications: int = 0  # messages the recording notifiers kept (nothing leaves a simulation)
-    real_incidents: int = 0  # incidents not marked as a drill: always 0
-
-    @property
-    def timeline_digest(self) -> str:
-        return hashlib.sha256("".join(self.hashes).encode()).hexdigest()
-
-    def as_dict(self, lang: str) -> dict[str, Any]:
-        return {**self.scorecard.as_dict(lang), "team": self.play.id, "seed": self.seed, "start": self.start.isoformat(),
-                "incident": self.ref, "mentions": self.mentions, "events": len(self.hashes), "timeline_sha256": self.timeline_digest,
-                "expected": {"min": self.play.expected.score_min, "max": self.play.expected.score_max,
-                             "breaches": list(self.play.expected.breaches)}}
-
-
-def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: Any = None,
+def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: DrillRoster | None = None,
               poll: timedelta = POLL, batch: int = 5000) -> DrillRun:
-    """Play `scenario` with the scripted team `play` in a throwaway database, deleted afterwards.
-    Raises ContentError for a playbook or template that cannot be read, StorageError for the temp database."""
+    """Play `scenario` with the scripted team `play` in a throwaway database, deleted afterwards, paging with
+    `roster` (by default the workspace's when the team is on it, else the drill roster) through recording notifiers.
+    Raises ContentError for a playbook, template or roster that cannot be read, StorageError for the temp database."""
     folder = Path(tempfile.mkdtemp(prefix="crisis-drill-"))
     start = simulation_start(scenario)
     url = f"sqlite:///{folder / 'drill.db'}"
-    runtime = Runtime(replace(settings, database_url=url), VirtualClock(start), engine=lambda: _throwaway_engine(url), roster=roster,
-                      notifiers=recording_notifiers())
+    roster = roster if roster is not None else simulation_roster(settings, play)
+    runtime = Runtime(replace(settings, database_url=url), VirtualClock(start), engine=lambda: _throwaway_engine(url),
+                      roster=roster.roster, notifiers=recording_notifiers())
     try:
-        return _Simulation(runtime, scenario, play, seed, start, poll, batch).run()
+        run = _Simulation(runtime, scenario, play, seed, start, poll, batch).run()
+        run.paging = roster.note
+        return run
     finally:
         if "engine" in runtime.__dict__:
             runtime.engine.dispose()
@@ -142,6 +126,8 @@ class _Simulation:
         self.open_points: dict[str, Inject] = {}
         self.decisions: dict[str, str] = {}
         self.queue: list[_Due] = []
+        self.endorsed: set[str] = set()  # replies whose first endorsement set off `reply_endorsed`
+        self.waiting: list[tuple[_Due, str]] = []  # moves due whose `when:` does not hold yet, with the state they came due in
         self.order = 0
         self.ref: str | None = None
         self.incident_id: int | None = None
@@ -170,13 +156,15 @@ class _Simulation:
                 self.runtime.clock.advance(at - self.now)
             self._ingest(at, force=at >= end)
             if self._deadline_due():
-                tick(self.runtime)
+                tick(self.runtime, jobs=SIMULATION_JOBS)
             self._fire_injects(at)
             self._settle_defaults(at)
             self._scan()
+            self._wake()
             while self.queue and self.queue[0].at <= at:
                 self._act(heapq.heappop(self.queue))
                 self._scan()
+                self._wake()
             if at >= end:
                 break
         return self._finish()
@@ -190,15 +178,18 @@ class _Simulation:
             candidates.append(min(pending) if self.incident_id is None else max(min(pending), self.last_ingest + self.poll))
         with self.runtime.unit_of_work() as session:
             due = session.scalar(select(func.min(Deadline.due_at)).where(Deadline.status == "armed"))
-        if due is not None:
-            candidates.append(due - self.start)
+            page = session.scalar(select(func.min(Paging.next_at)).where(Paging.status.in_(PAGING_DUE)))
+        candidates += [at - self.start for at in (due, page) if at is not None]
         later = [c for c in candidates if c > self.now]
         return min(later) if later else (self.now if any(c <= self.now for c in candidates) else self.scenario.duration)
 
     def _deadline_due(self) -> bool:
+        """Whether `tick` has something to do now: a deadline, or the next level of a paging nobody acknowledged."""
+        now = self.runtime.clock.now()
         with self.runtime.unit_of_work() as session:
-            return bool(session.scalar(select(func.count()).select_from(Deadline).where(Deadline.status == "armed",
-                                                                                         Deadline.due_at <= self.runtime.clock.now())))
+            return bool(session.scalar(select(func.count()).select_from(Deadline).where(Deadline.status == "armed", Deadline.due_at <= now))
+                        or session.scalar(select(func.count()).select_from(Paging).where(Paging.status.in_(PAGING_DUE),
+                                                                                          Paging.next_at <= now)))
 
     # the MEL ----------------------------------------------------------------------------------
     def _ingest(self, upto: timedelta, *, force: bool = False) -> None:
@@ -284,13 +275,53 @@ class _Simulation:
             if action.on == on and (action.on_arg is None or action.on_arg == arg):
                 self._push(self.now + action.after, action, cue)
 
-    def _act(self, due: _Due) -> None:
+    def _ready(self, due: _Due) -> bool:
+        """Whether a due move is made: its `if`/`unless` hold, the incident exists, its person is awake (and paged, on `paged`)."""
         action, team = due.action, self._team_state()
         if not all(holds(c, team) for c in action.when) or any(holds(c, team) for c in action.unless):
+            return False
+        if action.on == "paged" and action.actor not in due.cue.people:
+            return False
+        member = self.play.member(action.actor)
+        if action.on == "reply_endorsed" and not (member and set(member.roles) & set(due.cue.roles)):
+            return False
+        return self.ref is not None and not self._asleep(action.actor)
+
+    def _act(self, due: _Due) -> None:
+        """A move comes due: made now, or, with `when:`, kept waiting until what it waits for holds."""
+        if not self._ready(due):
             return
-        if self.ref is None or self._asleep(action.actor):
+        wait = due.action.waits_for
+        if wait is None:
+            self._perform(due)
             return
-        args = action.args
+        assert self.ref is not None
+        since = moves.incident_state(self.runtime, self.ref)
+        verdict = moves.wait_outcome(self.runtime, self.ref, wait, since)
+        if verdict == "go":
+            self._perform(due)
+        elif verdict == "wait" and not any(w.action is due.action and s == since for w, s in self.waiting):
+            self.waiting.append((due, since))
+
+    def _wake(self) -> None:
+        """Make the waiting moves whose moment has come, in the order they came due; drop those whose moment has passed."""
+        changed = True
+        while changed and self.waiting and self.ref is not None:
+            changed = False
+            for entry in list(self.waiting):
+                due, since = entry
+                verdict = moves.wait_outcome(self.runtime, self.ref, due.action.waits_for, since)  # type: ignore[arg-type]
+                if verdict == "wait":
+                    continue
+                self.waiting.remove(entry)
+                if verdict == "go" and self._ready(due):
+                    self._perform(due)
+                    self._scan()
+                changed = True
+                break
+
+    def _perform(self, due: _Due) -> None:
+        action, args = due.action, due.action.args
         if action.do == "decide":
             point = self.open_points.get(args.get("point") or due.cue.point or "")
             if point is not None:
@@ -340,9 +371,16 @@ class _Simulation:
                 self._trigger("step_entered", e.to.split(".", 1)[1], moves.Cue())
             elif isinstance(e, ev.Escalated):
                 self._trigger("escalated", None, moves.Cue())
+            elif isinstance(e, ev.ReplyEndorsed) and e.reply not in self.endorsed:  # once per reply: each missing role approves once
+                self.endorsed.add(e.reply)
+                self._trigger("reply_endorsed", None, moves.Cue(roles=tuple(r for m in e.missing for r in m.split(" or "))))
+            elif isinstance(e, ev.Paged):
+                self._trigger("paged", None, moves.Cue(people=tuple(p["person"] for p in e.people)))
             elif isinstance(e, ev.ReplyDrafted | ev.ReplyApproved | ev.ReplyPublished):
                 self.last_reply = e.reply if isinstance(e, ev.ReplyDrafted) else self.last_reply
                 self._trigger(e.kind, None, moves.Cue())
+        if any(isinstance(m.event, ev.Paged) for m in new):  # delivered at once, as a tick every minute would: an ack never beats its page
+            deliver_outbox(self.runtime, TickReport(at=self.runtime.clock.now()))
 
     def _team_state(self) -> TeamState:
         templates = {m.event.reply: m.event.template for m in self.moments if isinstance(m.event, ev.ReplyDrafted)}
@@ -359,7 +397,8 @@ class _Simulation:
             facts={m.event.fact: m.event.value for m in self.moments if isinstance(m.event, ev.FactSet)},
             steps=frozenset(m.event.to.split(".", 1)[1] for m in self.moments if isinstance(m.event, ev.Transition) and m.event.to.startswith("responding.")),
             state=state.split(".", 1)[0], fired=frozenset(self.fired),
-            deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in self.moments))
+            deleted_critic=any(isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic for m in self.moments),
+            page_waiting=page_waiting([m.event for m in self.moments]))
 
     def _finish(self) -> DrillRun:
         self._scan()
@@ -370,6 +409,9 @@ class _Simulation:
         with self.runtime.unit_of_work() as session:
             hashes = list(session.scalars(select(Event.hash).order_by(Event.incident_id, Event.seq)))
             real = session.scalar(select(func.count()).select_from(Incident).where(Incident.is_drill.is_(False))) or 0
+        deliver_outbox(self.runtime, TickReport(at=self.runtime.clock.now()))  # the pages written since the last tick
         sent = sum(len(n.sent) for n in self.runtime.notifiers.values())  # type: ignore[attr-defined]
-        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real)
+        pages = [m for n in self.runtime.notifiers.values() for m in n.sent]  # type: ignore[attr-defined]
+        return DrillRun(self.scenario, self.play, self.seed, self.start, card, self.ref, hashes, self.tally.ingested, dict(self.fired), sent, real,
+                        self.moments, pages=pages)
 
