@@ -176,7 +176,9 @@ WRITING = [  # every command that signs a change, with arguments it accepts on a
     ("escalate", "1"), ("check", "1", "capture_evidence"), ("fact", "1", "subject", "x"), ("severity", "1", "SEV4", "--why", "x"),
     ("review", "1", "--what", "x", "--gained", "y", "--follow-up", "a; ana; 2026-12-01"), ("oncall", "ack", "1"), ("oncall", "apply"),
     ("reply", "draft", "1"), ("reply", "approve", "1", "R1"), ("reply", "reject", "1", "R1", "--why", "x"),
-    ("reply", "publish", "1", "R1"),
+    ("reply", "publish", "1", "R1"), ("drill", "start", "catalogue_2012"), ("drill", "start", "catalogue_2012", "--facilitator", "claire"),
+    ("drill", "schedule", "catalogue_2012", "--every", "1d"), ("drill", "schedule", "catalogue_2012", "--every", "1d", "--facilitator", "claire"),
+    ("drill", "decide", "x", "go"), ("drill", "end"),
 ]
 
 

@@ -302,7 +302,7 @@ def start(scenario: ScenarioArg,
     from crisis.drill.loader import load_scenario
 
     sc = load_scenario(_scenario_paths(scenario)[0])
-    who = facilitator or context.actor(as_)
+    who = context.actor(facilitator or as_)  # the facilitator signs: bound to who runs the command like any actor
     with context.unit_of_work() as session:
         row = start_drill(session, context.clock(), sc, facilitator=who, speed=speed, seed=seed)
         run_id, started = row.id, row.started_at
@@ -419,7 +419,7 @@ def schedule(scenario: ScenarioArg,
     from crisis.drill.loader import load_scenario
 
     sc = load_scenario(_scenario_paths(scenario)[0])
-    who = facilitator or context.actor(as_)
+    who = context.actor(facilitator or as_)  # the facilitator signs: bound to who runs the command like any actor
     with context.unit_of_work() as session:
         row, first = add_schedule(session, context.clock(), sc.id, facilitator=who, cron=cron, every=every, window=window,
                                   unannounced=unannounced, seed=seed)
