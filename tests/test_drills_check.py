@@ -135,6 +135,9 @@ def test_show_prints_the_mel_in_time_order_with_conditions_and_options(drill_ws,
     assert rows[0] == {"id": "scam_post_fr", "at": "T+0m", "kind": "post", "if": [], "unless": [], "options": [],
                        "what": rows[0]["what"]} and rows[0]["what"].startswith("attacker: ")
     assert cli("drill", "show", "nothing_here", code=3).stderr.startswith("Error: no drill scenario 'nothing_here'")
+    roster = cli("drill", "show", "oncall", code=3).stderr  # the drill roster beside the scenarios is not one of them
+    assert "oncall.yaml there is the roster simulations page" in roster and "known scenarios: " in roster
+    assert "oncall," not in roster.split("known scenarios: ")[1]
 
 
 def _edit_diligent(ws: Path, old: str, new: str) -> tuple[Path, int]:

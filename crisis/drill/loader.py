@@ -16,7 +16,7 @@ from crisis.drill.scenario import (
     Amplify, Article, Background, Condition, DecisionPoint, FactKnown, Inject, Message, Objective, Option, Persona, Post,
     STATES, Scenario, Start, Wave, parse_offset,
 )
-from crisis.errors import ContentError
+from crisis.errors import ContentError, NotFoundError
 from crisis.playbook.durations import parse_duration
 from crisis.playbook.model import SEVERITIES, Localized
 from crisis.settings import LANGUAGES
@@ -303,4 +303,8 @@ def list_scenarios(folder: Path) -> list[Path]:
 
 def find_scenario_path(folder: Path, scenario_id: str) -> Path:
     """The file of scenario `scenario_id`. Raises NotFoundError naming the ones that exist."""
+    if scenario_id == "oncall":  # drills/oncall.yaml is the drill roster, not a scenario
+        known = ", ".join(p.stem for p in list_scenarios(folder)) or "none"
+        raise NotFoundError(f"no drill scenario 'oncall' in {folder}: oncall.yaml there is the roster simulations page",
+                            hint=f"known scenarios: {known}; check the roster with: crisis oncall check {folder / 'oncall.yaml'}")
     return find_named_file(folder, scenario_id, "drill scenario")
