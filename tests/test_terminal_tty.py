@@ -52,7 +52,7 @@ def in_pipe(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
 def desk(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """A workspace with a SEV1 incident, a SEV3 one titled with 20,000 characters over several lines, and a hostile one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRISIS_") and k not in ("COLUMNS", "LINES", "NO_COLOR")}
-    env.update(CRISIS_USER="ana", TERM="xterm-256color", CRISIS_NOW="2026-11-20T09:00:00+00:00")
+    env.update(CRISIS_USER="ana", TERM="xterm-256color", CRISIS_NOW="2026-11-20T09:00:00+00:00", CRISIS_ALLOW_FIXED_CLOCK="yes")
     root = tmp_path_factory.mktemp("tty")
     assert in_pipe("init", "ws", "--brand", "Acme", cwd=root, env=env).returncode == 0
     ws = root / "ws"
