@@ -17,6 +17,7 @@ LAYERS = {
     "crisis.incident": 1, "crisis.incident.models": 2, "crisis.incident.service": 3, "crisis.incident.timeline": 3,
     "crisis.incident.deadlines": 3, "crisis.incident.detail": 3,
     "crisis.triage": 1, "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3, "crisis.triage.volume": 3,
+    "crisis.triage.storage": 2,
     "crisis.replies": 1, "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.heartbeat": 3, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
     "crisis.outbox": 1, "crisis.outbox.urls": 0, "crisis.outbox.models": 2, "crisis.outbox.notifiers": 2, "crisis.outbox.recording": 2, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3,
@@ -35,7 +36,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
-        for role in ("models", "service", "timeline", "detail", "volume", "heartbeat", "queue", "delivery", "reactions", "simulator", "live",
+        for role in ("models", "storage", "service", "timeline", "detail", "volume", "heartbeat", "queue", "delivery", "reactions", "simulator", "live",
                      "period_service", "evidence_service")),
     "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),

@@ -194,20 +194,20 @@ def test_triage_explains_a_text(workspace, cli):
     assert cli("triage", "  ", code=2).stderr.startswith("Error: give the text of a mention to triage")
 
 
-def burst_stream(tmp_path: Path, text: str = "boycott #AcmeAd") -> tuple[Path, datetime]:
+def burst_stream(tmp_path: Path, text: str = "boycott #AcmeAd", *, prefix: str = "b") -> tuple[Path, datetime]:
     """Nine days of the usual grumbling about an ad, then 30 mentions an hour for two hours from the instant returned."""
     start = datetime(2026, 11, 10, tzinfo=timezone.utc)
     lines, n = [], 0
     for hour in range(9 * 24):  # a week and more of the usual grumbling, one mention every two hours
         if hour % 2 == 0:
             n += 1
-            lines.append(mention(f"b{n}", f"{text} {n}", start + timedelta(hours=hour)))
+            lines.append(mention(f"{prefix}{n}", f"{text} {n}", start + timedelta(hours=hour)))
     burst = start + timedelta(hours=9 * 24)
     for minute in range(0, 60, 2):  # then 30 in one hour, and 30 the next
         for hour in (0, 1):
             n += 1
-            lines.append(mention(f"b{n}", f"{text} now {n}", burst + timedelta(hours=hour, minutes=minute)))
-    path = tmp_path / "burst.jsonl"
+            lines.append(mention(f"{prefix}{n}", f"{text} now {n}", burst + timedelta(hours=hour, minutes=minute)))
+    path = tmp_path / f"burst-{prefix}.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, burst
 
@@ -277,6 +277,42 @@ def test_a_spike_of_lone_keywords_opens_an_incident_in_the_workspace_language(wo
     assert "incidents opened 1: INC-0001" in out and "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike" in out
     [incident] = json.loads(cli("list", "--json").stdout)
     assert incident["title"] == "Bad buzz: pic de volume (30 mentions dans l'heure)" and incident["severity"] == "SEV2"
+
+
+def test_a_drill_ramp_never_reaches_the_real_volume_watch(workspace, cli, tmp_path, database_url):
+    """A drill's volume ramp opens no real spike incident; the real ramp after it is judged on real mentions alone."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+    from crisis.runtime import Runtime
+    from crisis.settings import Settings
+    from crisis.triage.match import Matcher
+    from crisis.triage.readers import MentionStream
+    from crisis.triage.service import Tally, ingest_stream
+    from crisis.triage.spikes import SpikeRule
+
+    drill_ramp, burst = burst_stream(tmp_path, text="boycott", prefix="d")
+    now = burst + timedelta(hours=2, minutes=5)
+    playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(ROOT / "playbooks"))}
+    runtime = Runtime(Settings(workspace=None, content=ROOT, database_url=database_url), VirtualClock(now))
+    ingest_stream(runtime.unit_of_work, runtime.clock, lambda: iter(MentionStream(str(drill_ramp))), matcher=Matcher(
+        {k: pb.detect for k, pb in playbooks.items()}), playbooks=playbooks, scope=Scope(brand="Acme", is_drill=True), tally=Tally(),
+        spike_rule=SpikeRule())
+    runtime.close()
+    engine = open_engine(database_url)
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).where(MentionMatch.is_drill.is_(True))) == 168
+    engine.dispose()
+
+    quiet = tmp_path / "quiet.jsonl"
+    quiet.write_text(mention("q1", "merci pour la livraison rapide", now - timedelta(minutes=1)) + "\n", encoding="utf-8")
+    assert "spikes 0" in cli("ingest", str(quiet), now=now.isoformat()).stdout  # the drill's 60 an hour count for nothing
+    assert "spike:" not in cli("tick", now=now.isoformat()).stdout
+    assert [i for i in json.loads(cli("list", "--json").stdout) if not i["is_drill"]] == []
+
+    real_ramp, _ = burst_stream(tmp_path, text="boycott", prefix="r")
+    out = cli("ingest", str(real_ramp), now=now.isoformat()).stdout
+    assert "incidents opened 1: INC-0001" in out and "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike" in out
+    [incident] = [i for i in json.loads(cli("list", "--json").stdout) if not i["is_drill"]]
+    assert incident["title"] == "Backlash (bad buzz): volume spike (30 mentions in the hour)"  # not 60: the real ones only
 
 
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),

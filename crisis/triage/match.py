@@ -19,12 +19,11 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
-from crisis.errors import ContentError
 from crisis.playbook.model import Detection
+from crisis.triage.compile import Clause, compile_detection, compile_query, triggers
 from crisis.triage.fold import fold, piece_spans
 from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
-from crisis.triage.compile import compile_query, triggers
-from crisis.triage.query import Node, Phrase, QueryError, Term, atoms, clauses, in_language, parse_query, place, positive_atoms
+from crisis.triage.query import Phrase, Term, atoms
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
@@ -35,6 +34,7 @@ us vos votre vous was we were what who you your ce ca cet cette ils elle elles i
 _CACHE_LIMIT = 200_000
 INFLECTIONS = frozenset({"s", "e", "es"})  # French and English plural and feminine endings
 _PIECE = re.compile(r"\S+")
+_NO_WORD = re.compile(r"[\W_]*")
 EXACT, STEM, WILDCARD, TYPO = "exact", "stem", "wildcard", "typo"
 
 
@@ -56,7 +56,8 @@ class TermHit:
 
 @dataclass(frozen=True)
 class Match:
-    """Why a text matches: which clause (`phrase`), how closely (0-100), where in the text, and term by term."""
+    """Why a text matches: which clause (its text `phrase`, its short `clause` label), how closely (0-100), where in
+    the text, and term by term."""
 
     playbook_id: str
     phrase: str
@@ -65,10 +66,13 @@ class Match:
     span: tuple[int, int]
     excerpt: str
     hits: tuple[TermHit, ...] = ()
+    clause: str = ""
+    words: str = ""  # the words of the text the clause met, in their order, "…" where others lie between: "compte … piraté"
 
     def as_dict(self) -> dict:
-        return {"playbook": self.playbook_id, "phrase": self.phrase, "lang": self.lang, "score": round(self.score, 1),
-                "span": list(self.span), "excerpt": self.excerpt, "terms": [h.as_dict() for h in self.hits]}
+        return {"playbook": self.playbook_id, "phrase": self.phrase, "clause": self.clause, "lang": self.lang,
+                "score": round(self.score, 1), "span": list(self.span), "excerpt": self.excerpt,
+                "terms": [h.as_dict() for h in self.hits]}
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,6 @@ class Verdict:
                 "excluded_by": self.excluded_by.as_dict() if self.excluded_by else None, "lost_to": self.lost_to}
 
 
-@dataclass(frozen=True)
-class Clause:
-    playbook_id: str
-    lang: str
-    node: Node
-    source: str
-    min_score: int
-
-
 def _depth(token: str) -> int:
     """How many edits a word may carry and still be a typo of a term: none for short words."""
     return 0 if len(token) < 4 else 1 if len(token) < 6 else 2
@@ -111,32 +106,6 @@ def _deletions(token: str, depth: int) -> set[str]:
         layer = {word[:i] + word[i + 1:] for word in layer for i in range(len(word))}
         variants |= layer
     return variants
-
-
-def compile_detection(playbook_id: str, detect: Detection) -> tuple[list[Clause], list[Clause]]:
-    """A playbook's clauses (its queries' top-level alternatives, then its phrases) and its exclusions.
-
-    Raises ContentError at the query's file:line:column when a query does not parse.
-    """
-    found: list[Clause] = []
-    for lang, query in sorted(detect.queries.items()):
-        try:
-            node = in_language(parse_query(query.text), lang)
-        except QueryError as exc:
-            raise place(exc, path=detect.path or playbook_id, where=f"detect.query.{lang}", line=query.line,
-                        column=query.column, block=query.block) from None
-        for clause in clauses(node):
-            if not positive_atoms(clause):
-                raise ContentError(f"{detect.path or playbook_id}:{query.line}:{query.column}: detect.query.{lang}: the clause "
-                                   f"{clause.source!r} names no word to look for", hint="a field or a NOT narrows a search; add terms")
-            found.append(Clause(playbook_id, lang, clause, clause.source, detect.min_score))
-    excluded = []
-    for table, into in ((detect.phrases, found), (detect.exclude, excluded)):
-        for lang, texts in sorted(table.items()):
-            for text in texts:
-                if words := tuple(fold(text).split()):
-                    into.append(Clause(playbook_id, lang, Phrase(words, text), text, detect.min_score))
-    return found, excluded
 
 
 class Matcher:
@@ -376,7 +345,8 @@ class Matcher:
             details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
         start = min((d.span[0] for d in details), default=0)
         end = max((d.span[1] for d in details), default=0)
-        return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details))
+        return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details), clause.label,
+                     _said(text, [d.span for d in details]))
 
 
 class _Words:
@@ -400,6 +370,22 @@ class _Text(NamedTuple):
     positions: dict[int, list[int]]
     scores: dict[tuple[int, int], float]
     fields: Mapping[str, Any] | None
+
+
+def _said(text: str, spans: list[tuple[int, int]]) -> str:
+    """The words at `spans` of `text`, in their order, joined as written, or by "…" where other words lie between."""
+    said, end = "", -1
+    for start, stop in sorted(spans):
+        if stop <= end:
+            continue
+        if end < 0:
+            said = text[start:stop]
+        elif start <= end:
+            said += text[end:stop]
+        else:
+            said += (text[end:start] if _NO_WORD.fullmatch(text[end:start]) else " … ") + text[start:stop]
+        end = stop
+    return " ".join(said.split())
 
 
 def _common(word: str) -> bool:
