@@ -185,10 +185,13 @@ class Matcher:
             positions, scores = text.positions, text.scores
             found = []
             for p in positions.get(units[0], ()):
-                if all(p + i in positions.get(u, ()) for i, u in rest):
+                for i, u in rest:
+                    if p + i not in positions.get(u, ()):
+                        break
+                else:
                     # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
-                    weighed = spaces + sum(scores.get((u, p + i), 100.0) * n for i, (u, n) in enumerate(zip(units, sizes)))
-                    if not scores or weighed / total >= bar:
+                    if not scores or (spaces + sum(scores.get((u, p + i), 100.0) * n
+                                                   for i, (u, n) in enumerate(zip(units, sizes)))) / total >= bar:
                         found.append(p)
             return found
         phrase.first = units[0]
@@ -223,16 +226,18 @@ class Matcher:
             if len(token) >= length and (number := self._prefix.get(token[:length])) is not None:
                 hits.setdefault(number, (100.0, WILDCARD))
         if not token.isdigit() and self._shortest <= len(token) <= self._longest:
-            forms: set[str] = set()
-            # one deletion on the text's side against two on the term's: an edit, or a missing letter and an edit
-            for variant in _deletions(token, min(1, _depth(token))):
-                forms.update(self._near.get(variant, ()))
-            forms.discard(token)
-            # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
-            forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
-            if forms and (token in STOPWORDS or token in common_words()):
-                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
-                forms = {form for form in forms if _inflected(token, form)}
+            if token in STOPWORDS or token in common_words():
+                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection;
+                # these are the inflections the deletion neighbourhood below would find, without its lookups
+                forms = {form for form in _inflections(token) if form in self._exact}
+            else:
+                forms = set()
+                # one deletion on the text's side against two on the term's: an edit, or a missing letter and an edit
+                for variant in _deletions(token, min(1, _depth(token))):
+                    forms.update(self._near.get(variant, ()))
+                forms.discard(token)
+                # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
+                forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
             for form in forms:
                 score = fuzz.ratio(token, form)
                 for number in self._exact[form]:
@@ -425,6 +430,14 @@ def _inflected(word: str, key: str) -> bool:
     """Whether two words differ by a plural or feminine ending only ("mentale" and "mental", "scams" and "scam")."""
     short, long = sorted((word, key), key=len)
     return len(short) >= 4 and long.startswith(short) and long[len(short):] in INFLECTIONS
+
+
+def _inflections(word: str) -> tuple[str, ...]:
+    """The words that differ from `word` by a plural or feminine ending only (see `_inflected`), within the edits the
+    deletion neighbourhood reaches (it never finds a term two letters shorter than the word)."""
+    longer = tuple(word + ending for ending in INFLECTIONS) if len(word) >= 4 else ()
+    shorter = word[:-1] if len(word) >= 5 and word[-1:] in INFLECTIONS else None
+    return longer + ((shorter,) if shorter else ())
 
 
 def _remember(cache: dict, key: str, value) -> None:
