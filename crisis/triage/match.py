@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from crisis.playbook.model import Detection
 from crisis.triage.compile import Clause, compile_detection, compile_query, triggers
 from crisis.triage.fold import fold, piece_spans
-from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
+from crisis.triage.lexicon import COMMON, LANGUAGES, SHORTHANDS, common_words, stems, word_shares
 from crisis.triage.query import Phrase, Term, atoms
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
@@ -162,15 +162,17 @@ class Matcher:
         self._first_exclusion = len(self.clauses)
 
     def _trigger_unit(self, atom: Term | Phrase) -> int:
-        """The unit that announces a term, or a phrase by its least common word."""
+        """The unit that announces a term, or a phrase by its rarest word."""
         if isinstance(atom, Term):
             return self.unit_of(atom)[0]
-        best = min(range(len(atom.words)), key=lambda i: (_common(atom.words[i]), -len(atom.words[i])))
+        best = min(range(len(atom.words)), key=lambda i: (_share(atom.words[i]), -len(atom.words[i])))
         return self.unit_of(atom)[best]
 
     def _trigger_cost(self, atom: Term | Phrase) -> float:
+        """How often a text meets the term (its share of running words), or the phrase's rarest word: of two ways to
+        announce a clause, the index takes the rarer ("hacked" rather than "you"). Only speed depends on it."""
         words = (atom.word,) if isinstance(atom, Term) else atom.words
-        return min(50.0 if _common(word) else 1.0 for word in words) * (3 if isinstance(atom, Term) and atom.prefix else 1)
+        return min(map(_share, words)) * (3 if isinstance(atom, Term) and atom.prefix else 1)
 
     def _locate(self, atom: Term | Phrase, clause: Clause) -> int | Callable[[_Text], list[int]]:
         """Where a term (or a phrase's first word) was met in a text; a phrase's words follow each other and reach min_score."""
@@ -391,6 +393,14 @@ def _said(text: str, spans: list[tuple[int, int]]) -> str:
             said += (text[end:start] if _NO_WORD.fullmatch(text[end:start]) else " … ") + text[start:stop]
         end = stop
     return " ".join(said.split())
+
+
+def _share(word: str) -> float:
+    """How often people write `word`: its share of the running words, at least that of the rarest common word; a little
+    word (of fewer than 3 letters, or a stopword) counts as the most frequent, whatever its spelling."""
+    if len(word) < 3 or word in STOPWORDS:
+        return 1.0
+    return max(word_shares().get(word, 0.0), COMMON)
 
 
 def _common(word: str) -> bool:
