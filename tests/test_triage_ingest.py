@@ -315,6 +315,20 @@ def test_a_drill_ramp_never_reaches_the_real_volume_watch(workspace, cli, tmp_pa
     assert incident["title"] == "Backlash (bad buzz): volume spike (30 mentions in the hour)"  # not 60: the real ones only
 
 
+def test_the_platforms_signal_counts_each_platform_once_across_batches(workspace, cli, tmp_path, database_url):
+    """One batch per mention: the incident's platforms grow only when a platform it never had joins."""
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    platforms = ["x", "x", "instagram", "x", "facebook", "instagram"]
+    path = tmp_path / "hijack.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"h{i}", "platform": p, "text": f"@Acme votre compte a été piraté ?? {i}",
+                                          "created_at": (at + timedelta(minutes=i)).isoformat()}, ensure_ascii=False)
+                              for i, p in enumerate(platforms)) + "\n", encoding="utf-8")
+    assert "incidents opened 1: INC-0001" in cli("ingest", str(path), "--batch", "1", now=NOON).stdout
+    measured = [e["data"]["signals"]["platforms"] for e in json.loads(cli("timeline", "INC-0001", "--json").stdout)
+                if e["kind"] == "signals_recorded" and "platforms" in e["data"]["signals"]]
+    assert measured == [2, 3]  # recorded when they change: instagram joins, then facebook
+
+
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),
            ("ig", "h1", "faux avis partout"), ("x", "n1", "bonjour"), ("x", "n2", "great service"), ("fb", "s1", "SCANDAAALE cette pub")]
 

@@ -174,6 +174,7 @@ class _Desk:
         self.threads: dict[str, Incident] = {}  # this batch's conversations and phrases, not flushed yet
         self.phrases: dict[tuple[str, str], Incident] = {}
         self.matches: list[dict[str, Any]] = []  # this batch's match rows, written together by `measure`
+        self.opened: set[int] = set()  # the incidents this batch opened
         self.weak: dict[str, list[datetime]] = {}  # this batch's lone keywords, by playbook
 
     def _open_incidents(self, playbook_id: str) -> list[Incident]:
@@ -291,6 +292,7 @@ class _Desk:
         incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
                                            brand=self.brand, lang=lang, signals=_signals_of([mention]), is_drill=self.scope.is_drill)
         self._open_incidents(verdict.playbook_id).append(incident)
+        self.opened.add(incident.id)
         self.recent[incident.id] = []
         self.tally.opened.append(incident.ref)
         return incident
@@ -306,6 +308,9 @@ class _Desk:
         """The batch's match rows written, then one timeline event per incident for the mentions it received, then its
         signals re-measured."""
         self.session.flush()
+        platforms = {incident_id: _platforms(self.session, incident_id, self.fresh[incident_id], counted=None if incident_id in self.opened
+                                             else self.session.get(Incident, incident_id).signals.get("platforms"))
+                     for incident_id in self.joined}
         store_matches(self.session, self.matches)
         for incident_id, joined in self.joined.items():
             incident = self.session.get(Incident, incident_id)
@@ -313,7 +318,7 @@ class _Desk:
             self.tally.updated.add(incident.ref)
             incidents.attach_mentions(self.session, self.clock, self.actor, incident.ref, joined)
             before = (incident.severity, incident.level)
-            signals = _measured(self.session, incident, self.fresh[incident_id])
+            signals = _measured(self.session, incident, self.fresh[incident_id], platforms=platforms[incident_id])
             incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
                                      why=f"{len(joined)} new mention(s) measured")
             if (incident.severity, incident.level) != before:
@@ -341,12 +346,22 @@ def _signals_of(mentions: Sequence[Mention]) -> dict[str, Any]:
     return signals
 
 
-def _measured(session: Session, incident: Incident, fresh: Sequence[Mention]) -> dict[str, Any]:
+def _platforms(session: Session, incident_id: int, fresh: Sequence[Mention], *, counted: int | None) -> int:
+    """How many platforms the incident's mentions come from once `fresh` (not stored as its matches yet) joined it: the
+    `counted` ones plus the platforms it had never seen, each found with one lookup, so that a long crisis is not
+    counted again at every batch; all of them counted when there is no count to start from."""
+    stored = select(MentionRow.platform).join(MentionMatch, MentionMatch.mention_id == MentionRow.id).where(
+        MentionMatch.incident_id == incident_id)
+    platforms = {m.platform for m in fresh}
+    if counted is None:
+        return len(platforms | set(session.scalars(stored.distinct())))
+    return counted + sum(1 for p in platforms if session.scalar(stored.where(MentionRow.platform == p).limit(1)) is None)
+
+
+def _measured(session: Session, incident: Incident, fresh: Sequence[Mention], *, platforms: int) -> dict[str, Any]:
     """The incident's signals after `fresh` joined it: peaks and minima carried on from what it had measured."""
     before = incident.signals
-    signals: dict[str, Any] = {"platforms": session.scalar(
-        select(func.count(MentionRow.platform.distinct())).join(MentionMatch, MentionMatch.mention_id == MentionRow.id)
-        .where(MentionMatch.incident_id == incident.id))}
+    signals: dict[str, Any] = {"platforms": platforms}
     signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, _peak_per_hour(session, incident, fresh))
     followers = [m.author_followers for m in fresh if m.author_followers is not None]
     if followers:
