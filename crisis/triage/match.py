@@ -149,6 +149,7 @@ class Matcher:
         lengths = [len(t) for t in self._exact] or [0]
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
         self._tokens: dict[str, tuple[tuple[int, float, str], ...]] = {}
+        self._hows: dict[str, dict[int, str]] = {}
         self._chunks: dict[str, tuple[int, tuple[tuple[int, int, float], ...]]] = {}
         self._offsets: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._unit_cache: dict[Term | Phrase, tuple[int, ...]] = {}
@@ -191,10 +192,13 @@ class Matcher:
                     if p + i not in positions.get(u, ()):
                         break
                 else:
-                    # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
-                    if not scores or (spaces + sum(scores.get((u, p + i), 100.0) * n
-                                                   for i, (u, n) in enumerate(zip(units, sizes)))) / total >= bar:
-                        found.append(p)
+                    if scores:  # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
+                        weighed = spaces
+                        for i, u in enumerate(units):
+                            weighed += scores.get((u, p + i), 100.0) * sizes[i]
+                        if weighed / total < bar:
+                            continue
+                    found.append(p)
             return found
         phrase.first = units[0]
         return phrase
@@ -247,6 +251,14 @@ class Matcher:
                         hits[number] = (score, TYPO)
         found = tuple((number, score, how) for number, (score, how) in hits.items())
         _remember(self._tokens, token, found)
+        return found
+
+    def _how(self, token: str) -> dict[int, str]:
+        """Unit → how the folded word meets it (exact, stem, wildcard, typo)."""
+        found = self._hows.get(token)
+        if found is None:
+            found = {number: how for number, _, how in self._token(token)}
+            _remember(self._hows, token, found)
         return found
 
     def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, float], ...]]:
@@ -347,7 +359,7 @@ class Matcher:
                 details.append(TermHit(atom.source, said, span, EXACT if worst == 100 else TYPO, worst))
                 continue
             token = words.at(first)[0]
-            how = next((h for n, _, h in self._token(token) if n in units), EXACT)
+            how = self._how(token).get(units[0], EXACT)
             stem = "/".join(dict.fromkeys(stems(token))) if how == STEM else ""
             details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
         start = min((d.span[0] for d in details), default=0)
