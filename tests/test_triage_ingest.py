@@ -329,6 +329,27 @@ def test_the_platforms_signal_counts_each_platform_once_across_batches(workspace
     assert measured == [2, 3]  # recorded when they change: instagram joins, then facebook
 
 
+def test_a_match_is_recorded_and_told_by_its_clause_label_and_the_words_it_met(workspace, cli, tmp_path):
+    """The timeline keeps a query clause's short label and the words of the mention, never the clause's long text."""
+    from crisis.incident import events as ev
+    from crisis.incident.story import describe
+
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    path = tmp_path / "hijack.jsonl"
+    path.write_text(mention("h1", "@Acme votre compte Instagram a été piraté, ne cliquez sur rien", at) + "\n", encoding="utf-8")
+    cli("ingest", str(path), now=NOON)
+    [attached] = [e["data"]["mentions"] for e in json.loads(cli("timeline", "INC-0001", "--json").stdout) if e["kind"] == "mentions_attached"]
+    [item] = attached
+    assert item["clause"].startswith("query.fr#") and item["words"] == "Instagram … piraté" and "phrase" not in item
+    assert len(json.dumps(item, ensure_ascii=False)) < 200
+    told = ev.MentionsAttached(count=1, mentions=[item])
+    assert describe(told, "en") == f"1 mention(s) attached, e.g. x:h1 “Instagram … piraté” ({item['clause']}, score 100.0): opened it"
+    assert describe(told, "fr") == (f"1 mention(s) rattachée(s), p. ex. x:h1 «\u00a0Instagram … piraté\u00a0» ({item['clause']}, "
+                                    "score 100.0)\u00a0: opened it")
+    before = ev.MentionsAttached(count=1, mentions=[{"mention": "x:9", "phrase": "account hacked", "score": 100.0, "why": "opened it"}])
+    assert describe(before, "en") == "1 mention(s) attached, e.g. x:9 “account hacked” (score 100.0): opened it"  # an older event
+
+
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),
            ("ig", "h1", "faux avis partout"), ("x", "n1", "bonjour"), ("x", "n2", "great service"), ("fb", "s1", "SCANDAAALE cette pub")]
 
