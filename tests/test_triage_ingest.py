@@ -177,7 +177,7 @@ def test_ingest_usage_errors(workspace, cli, args, code, message):
 def test_triage_explains_a_text(workspace, cli):
     """`crisis triage` names the clause, each term with the words it met, their span, the typo or stem, and who lost."""
     out = cli("triage", "Votre compte a été haké ?? je vois des liens bizarres", "--platform", "instagram").stdout.splitlines()
-    assert out[1].startswith("hijacked_account: clause “(compte OR page OR profil") and out[1].endswith(
+    assert out[1].startswith("hijacked_account: clause query.fr#1 “(compte OR page OR profil") and out[1].endswith(
         "(fr) scored 88.9 on «compte a été haké» at 6-23")
     assert out[2] == "  would open at SEV2 (playbook default SEV2); 2 term(s) met"
     assert out[3:5] == ["    compte ← «compte» at 6-12: exact", "    \"hacké\" ← «haké» at 19-23: typo tolerated (score 88.9)"]
@@ -186,7 +186,7 @@ def test_triage_explains_a_text(workspace, cli):
     lost = cli("triage", "Acme funds deforestation, boycott them, shame on you").stdout
     assert "    boycott* ← «boycott» at 26-33: wildcard" in lost
     assert "    compte ← «comptes» at 4-11: same stem (compt)" in cli("triage", "Les comptes de la marque sont piratés").stdout
-    assert ("bad_buzz: clause “\"shame on you\"” (en) scored 100.0 on «shame on you» at 40-52\n  lost to activist_attack: its clause "
+    assert ("bad_buzz: clause query.en#5 “\"shame on you\"” (en) scored 100.0 on «shame on you» at 40-52\n  lost to activist_attack: its clause "
             "meets 1 term(s), activist_attack's 2") in lost
     excluded = cli("triage", "life hack: you got hacked lol").stdout
     assert "excluded by “life hack” (score 100.0 on «life hack»): no incident" in excluded
