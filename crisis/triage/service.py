@@ -308,9 +308,11 @@ class _Desk:
         """The batch's match rows written, then one timeline event per incident for the mentions it received, then its
         signals re-measured."""
         self.session.flush()
+        # measured against the matches stored before this batch's, which are known here: a long crisis is not read again
         platforms = {incident_id: _platforms(self.session, incident_id, self.fresh[incident_id], counted=None if incident_id in self.opened
                                              else self.session.get(Incident, incident_id).signals.get("platforms"))
                      for incident_id in self.joined}
+        peaks = {incident_id: _peak_per_hour(self.session, incident_id, self.fresh[incident_id]) for incident_id in self.joined}
         store_matches(self.session, self.matches)
         for incident_id, joined in self.joined.items():
             incident = self.session.get(Incident, incident_id)
@@ -318,7 +320,7 @@ class _Desk:
             self.tally.updated.add(incident.ref)
             incidents.attach_mentions(self.session, self.clock, self.actor, incident.ref, joined)
             before = (incident.severity, incident.level)
-            signals = _measured(self.session, incident, self.fresh[incident_id], platforms=platforms[incident_id])
+            signals = _measured(self.session, incident, self.fresh[incident_id], platforms=platforms[incident_id], peak=peaks[incident_id])
             incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
                                      why=f"{len(joined)} new mention(s) measured")
             if (incident.severity, incident.level) != before:
@@ -358,11 +360,12 @@ def _platforms(session: Session, incident_id: int, fresh: Sequence[Mention], *, 
     return counted + sum(1 for p in platforms if session.scalar(stored.where(MentionRow.platform == p).limit(1)) is None)
 
 
-def _measured(session: Session, incident: Incident, fresh: Sequence[Mention], *, platforms: int) -> dict[str, Any]:
-    """The incident's signals after `fresh` joined it: peaks and minima carried on from what it had measured."""
+def _measured(session: Session, incident: Incident, fresh: Sequence[Mention], *, platforms: int, peak: int) -> dict[str, Any]:
+    """The incident's signals after `fresh` joined it (`platforms` and the hourly `peak` counted with them): peaks and
+    minima carried on from what it had measured."""
     before = incident.signals
     signals: dict[str, Any] = {"platforms": platforms}
-    signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, _peak_per_hour(session, incident, fresh))
+    signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, peak)
     followers = [m.author_followers for m in fresh if m.author_followers is not None]
     if followers:
         signals["author_followers"] = max(followers + [before.get("author_followers") or 0])
@@ -389,9 +392,10 @@ def _thread_started_by_own_account(session: Session, fresh: Sequence[Mention]) -
         for platform, ids in by_platform.items())
 
 
-def _peak_per_hour(session: Session, incident: Incident, fresh: Sequence[Mention]) -> int:
-    """The most mentions the incident received within an hour ending on one of the `fresh` ones."""
+def _peak_per_hour(session: Session, incident_id: int, fresh: Sequence[Mention]) -> int:
+    """The most mentions the incident received within an hour ending on one of the `fresh` ones, which join it now
+    (not stored as its matches yet: only the earlier ones are read)."""
     ends = sorted(m.created_at for m in fresh)
-    instants = sorted(session.scalars(select(MentionMatch.created_at).where(
-        MentionMatch.incident_id == incident.id, MentionMatch.created_at > ends[0] - HOUR, MentionMatch.created_at <= ends[-1])))
+    instants = sorted([*session.scalars(select(MentionMatch.created_at).where(
+        MentionMatch.incident_id == incident_id, MentionMatch.created_at > ends[0] - HOUR, MentionMatch.created_at <= ends[-1])), *ends])
     return max(bisect_right(instants, end) - bisect_right(instants, end - HOUR) for end in ends)
