@@ -19,6 +19,7 @@ LAYERS = {
     "crisis.incident.seal": 2, "crisis.incident.anchor_store": 2, "crisis.incident.replay": 3, "crisis.incident.anchor": 3,
     "crisis.replies.replay": 3,
     "crisis.triage": 1, "crisis.triage.readers": 2, "crisis.triage.models": 2, "crisis.triage.service": 3, "crisis.triage.volume": 3,
+    "crisis.triage.storage": 2,
     "crisis.replies": 1, "crisis.replies.render": 2, "crisis.replies.models": 2, "crisis.replies.service": 3,
     "crisis.oncall": 1, "crisis.oncall.models": 2, "crisis.oncall.heartbeat": 3, "crisis.oncall.governance": 3, "crisis.oncall.service": 3, "crisis.oncall.reactions": 3,
     "crisis.outbox": 1, "crisis.outbox.urls": 0, "crisis.outbox.models": 2, "crisis.outbox.notifiers": 2, "crisis.outbox.recording": 2, "crisis.outbox.queue": 3, "crisis.outbox.delivery": 3,
@@ -38,7 +39,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler", "crisis.incident.replay", "crisis.incident.anchor",
                    "crisis.replies.replay") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
-        for role in ("models", "service", "timeline", "detail", "volume", "heartbeat", "governance", "queue", "delivery", "reactions", "simulator", "live",
+        for role in ("models", "storage", "service", "timeline", "detail", "volume", "heartbeat", "governance", "queue", "delivery", "reactions", "simulator", "live",
                      "period_service", "evidence_service")),
     "pygal": ("crisis.report.chart",),
     "alembic": ("crisis.db", "crisis.migrations"),

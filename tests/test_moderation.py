@@ -87,12 +87,13 @@ def test_a_raid_in_one_thread_opens_one_moderation_incident_that_says_why(worksp
     timeline = json.loads(cli("timeline", "INC-0001", "--json").stdout)
     assert timeline[0]["actor"] == "triage"
     attached = next(e for e in timeline if e["kind"] == "mentions_attached")["data"]["mentions"]
-    assert [(m["mention"], m["phrase"], m["why"]) for m in attached] == [
+    assert [(m["mention"], m["clause"], m["why"]) for m in attached] == [
         ("ig:c0", "bande de connards", "opened it"),
-        ("ig:c1", MATCHER.matching("retourne dans ton pays")[0].phrase, "same thread (ig:post-1)"),  # a query clause
+        ("ig:c1", MATCHER.matching("retourne dans ton pays")[0].clause, "same thread (ig:post-1)"),  # a query clause, by its label
         ("ig:c2", "fuck you", "same thread (ig:post-1)"),
         ("ig:c3", "fais gaffe à toi", "same thread (ig:post-1)"),
     ]
+    assert attached[1]["clause"].startswith("query.fr#") and attached[1]["words"] == "retourne dans ton pays"
 
 
 def _triage(cli, ref: str, **facts: str) -> None:

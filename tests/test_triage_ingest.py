@@ -177,7 +177,7 @@ def test_ingest_usage_errors(workspace, cli, args, code, message):
 def test_triage_explains_a_text(workspace, cli):
     """`crisis triage` names the clause, each term with the words it met, their span, the typo or stem, and who lost."""
     out = cli("triage", "Votre compte a été haké ?? je vois des liens bizarres", "--platform", "instagram").stdout.splitlines()
-    assert out[1].startswith("hijacked_account: clause “(compte OR page OR profil") and out[1].endswith(
+    assert out[1].startswith("hijacked_account: clause query.fr#1 “(compte OR page OR profil") and out[1].endswith(
         "(fr) scored 88.9 on «compte a été haké» at 6-23")
     assert out[2] == "  would open at SEV2 (playbook default SEV2); 2 term(s) met"
     assert out[3:5] == ["    compte ← «compte» at 6-12: exact", "    \"hacké\" ← «haké» at 19-23: typo tolerated (score 88.9)"]
@@ -186,7 +186,7 @@ def test_triage_explains_a_text(workspace, cli):
     lost = cli("triage", "Acme funds deforestation, boycott them, shame on you").stdout
     assert "    boycott* ← «boycott» at 26-33: wildcard" in lost
     assert "    compte ← «comptes» at 4-11: same stem (compt)" in cli("triage", "Les comptes de la marque sont piratés").stdout
-    assert ("bad_buzz: clause “\"shame on you\"” (en) scored 100.0 on «shame on you» at 40-52\n  lost to activist_attack: its clause "
+    assert ("bad_buzz: clause query.en#5 “\"shame on you\"” (en) scored 100.0 on «shame on you» at 40-52\n  lost to activist_attack: its clause "
             "meets 1 term(s), activist_attack's 2") in lost
     excluded = cli("triage", "life hack: you got hacked lol").stdout
     assert "excluded by “life hack” (score 100.0 on «life hack»): no incident" in excluded
@@ -194,20 +194,20 @@ def test_triage_explains_a_text(workspace, cli):
     assert cli("triage", "  ", code=2).stderr.startswith("Error: give the text of a mention to triage")
 
 
-def burst_stream(tmp_path: Path, text: str = "boycott #AcmeAd") -> tuple[Path, datetime]:
+def burst_stream(tmp_path: Path, text: str = "boycott #AcmeAd", *, prefix: str = "b") -> tuple[Path, datetime]:
     """Nine days of the usual grumbling about an ad, then 30 mentions an hour for two hours from the instant returned."""
     start = datetime(2026, 11, 10, tzinfo=timezone.utc)
     lines, n = [], 0
     for hour in range(9 * 24):  # a week and more of the usual grumbling, one mention every two hours
         if hour % 2 == 0:
             n += 1
-            lines.append(mention(f"b{n}", f"{text} {n}", start + timedelta(hours=hour)))
+            lines.append(mention(f"{prefix}{n}", f"{text} {n}", start + timedelta(hours=hour)))
     burst = start + timedelta(hours=9 * 24)
     for minute in range(0, 60, 2):  # then 30 in one hour, and 30 the next
         for hour in (0, 1):
             n += 1
-            lines.append(mention(f"b{n}", f"{text} now {n}", burst + timedelta(hours=hour, minutes=minute)))
-    path = tmp_path / "burst.jsonl"
+            lines.append(mention(f"{prefix}{n}", f"{text} now {n}", burst + timedelta(hours=hour, minutes=minute)))
+    path = tmp_path / f"burst-{prefix}.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, burst
 
@@ -277,6 +277,77 @@ def test_a_spike_of_lone_keywords_opens_an_incident_in_the_workspace_language(wo
     assert "incidents opened 1: INC-0001" in out and "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike" in out
     [incident] = json.loads(cli("list", "--json").stdout)
     assert incident["title"] == "Bad buzz: pic de volume (30 mentions dans l'heure)" and incident["severity"] == "SEV2"
+
+
+def test_a_drill_ramp_never_reaches_the_real_volume_watch(workspace, cli, tmp_path, database_url):
+    """A drill's volume ramp opens no real spike incident; the real ramp after it is judged on real mentions alone."""
+    from crisis.playbook.loader import list_playbooks, load_playbook
+    from crisis.runtime import Runtime
+    from crisis.settings import Settings
+    from crisis.triage.match import Matcher
+    from crisis.triage.readers import MentionStream
+    from crisis.triage.service import Tally, ingest_stream
+    from crisis.triage.spikes import SpikeRule
+
+    drill_ramp, burst = burst_stream(tmp_path, text="boycott", prefix="d")
+    now = burst + timedelta(hours=2, minutes=5)
+    playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(ROOT / "playbooks"))}
+    runtime = Runtime(Settings(workspace=None, content=ROOT, database_url=database_url), VirtualClock(now))
+    ingest_stream(runtime.unit_of_work, runtime.clock, lambda: iter(MentionStream(str(drill_ramp))), matcher=Matcher(
+        {k: pb.detect for k, pb in playbooks.items()}), playbooks=playbooks, scope=Scope(brand="Acme", is_drill=True), tally=Tally(),
+        spike_rule=SpikeRule())
+    runtime.close()
+    engine = open_engine(database_url)
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).where(MentionMatch.is_drill.is_(True))) == 168
+    engine.dispose()
+
+    quiet = tmp_path / "quiet.jsonl"
+    quiet.write_text(mention("q1", "merci pour la livraison rapide", now - timedelta(minutes=1)) + "\n", encoding="utf-8")
+    assert "spikes 0" in cli("ingest", str(quiet), now=now.isoformat()).stdout  # the drill's 60 an hour count for nothing
+    assert "spike:" not in cli("tick", now=now.isoformat()).stdout
+    assert [i for i in json.loads(cli("list", "--json").stdout) if not i["is_drill"]] == []
+
+    real_ramp, _ = burst_stream(tmp_path, text="boycott", prefix="r")
+    out = cli("ingest", str(real_ramp), now=now.isoformat()).stdout
+    assert "incidents opened 1: INC-0001" in out and "spikes 1\n  bad_buzz at 2026-11-19 01:00 UTC: volume spike" in out
+    [incident] = [i for i in json.loads(cli("list", "--json").stdout) if not i["is_drill"]]
+    assert incident["title"] == "Backlash (bad buzz): volume spike (30 mentions in the hour)"  # not 60: the real ones only
+
+
+def test_the_platforms_signal_counts_each_platform_once_across_batches(workspace, cli, tmp_path, database_url):
+    """One batch per mention: the incident's platforms grow only when a platform it never had joins."""
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    platforms = ["x", "x", "instagram", "x", "facebook", "instagram"]
+    path = tmp_path / "hijack.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"h{i}", "platform": p, "text": f"@Acme votre compte a été piraté ?? {i}",
+                                          "created_at": (at + timedelta(minutes=i)).isoformat()}, ensure_ascii=False)
+                              for i, p in enumerate(platforms)) + "\n", encoding="utf-8")
+    assert "incidents opened 1: INC-0001" in cli("ingest", str(path), "--batch", "1", now=NOON).stdout
+    measured = [e["data"]["signals"]["platforms"] for e in json.loads(cli("timeline", "INC-0001", "--json").stdout)
+                if e["kind"] == "signals_recorded" and "platforms" in e["data"]["signals"]]
+    assert measured == [2, 3]  # recorded when they change: instagram joins, then facebook
+
+
+def test_a_match_is_recorded_and_told_by_its_clause_label_and_the_words_it_met(workspace, cli, tmp_path):
+    """The timeline keeps a query clause's short label and the words of the mention, never the clause's long text."""
+    from crisis.incident import events as ev
+    from crisis.incident.story import describe
+
+    at = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    path = tmp_path / "hijack.jsonl"
+    path.write_text(mention("h1", "@Acme votre compte Instagram a été piraté, ne cliquez sur rien", at) + "\n", encoding="utf-8")
+    cli("ingest", str(path), now=NOON)
+    [attached] = [e["data"]["mentions"] for e in json.loads(cli("timeline", "INC-0001", "--json").stdout) if e["kind"] == "mentions_attached"]
+    [item] = attached
+    assert item["clause"].startswith("query.fr#") and item["words"] == "Instagram … piraté" and "phrase" not in item
+    assert len(json.dumps(item, ensure_ascii=False)) < 200
+    told = ev.MentionsAttached(count=1, mentions=[item])
+    assert describe(told, "en") == f"1 mention(s) attached, e.g. x:h1 “Instagram … piraté” ({item['clause']}, score 100.0): opened it"
+    assert describe(told, "fr") == (f"1 mention(s) rattachée(s), p. ex. x:h1 «\u00a0Instagram … piraté\u00a0» ({item['clause']}, "
+                                    "score 100.0)\u00a0: opened it")
+    before = ev.MentionsAttached(count=1, mentions=[{"mention": "x:9", "phrase": "account hacked", "score": 100.0, "why": "opened it"}])
+    assert describe(before, "en") == "1 mention(s) attached, e.g. x:9 “account hacked” (score 100.0): opened it"  # an older event
 
 
 RECORDS = [("x", "h1", "vous avez été piratés ?? #AcmeInsta"), ("x", "h2", "account hacked!! #AcmeInsta"),

@@ -248,7 +248,8 @@ def triage(
     for row in rows:
         match = row["match"]
         clause = match["phrase"] if len(match["phrase"]) <= 100 else match["phrase"][:99] + "…"
-        found = (f"{row['playbook']}: clause “{clause}” ({match['lang']}) scored {match['score']} on «{match['excerpt']}» "
+        label = f"{match['clause']} " if match["clause"] != match["phrase"] else ""  # the name the timeline gives it
+        found = (f"{row['playbook']}: clause {label}“{clause}” ({match['lang']}) scored {match['score']} on «{match['excerpt']}» "
                  f"at {match['span'][0]}-{match['span'][1]}")
         if row["excluded_by"]:
             found += (f"\n  excluded by “{row['excluded_by']['phrase']}” (score {row['excluded_by']['score']} on "

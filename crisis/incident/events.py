@@ -179,7 +179,9 @@ class LimitationWarning(TimelineEvent):
 
 @dataclass(frozen=True)
 class MentionsAttached(TimelineEvent):
-    """Mentions triage attached; each item: mention (platform:id), phrase, score, why, created_at (when it was posted)."""
+    """Mentions triage attached; each item: mention (platform:id), clause (the short label of the clause that matched:
+    "query.fr#2" or the phrase), words (the words of the mention it met), score, why, created_at (when it was posted).
+    Events written before clause labels carry the clause's text as phrase instead."""
 
     kind: ClassVar[str] = "mentions_attached"
     count: int = 0

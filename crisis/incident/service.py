@@ -261,7 +261,7 @@ def _change_severity(session: Session, now: datetime, actor: str, incident: Inci
 def attach_mentions(session: Session, clock: Clock, actor: str, ref: str, mentions: list[dict[str, Any]]) -> Incident:
     """Record on the timeline the mentions triage attached to the incident, each with why it belongs.
 
-    Each mention is a dict such as {"mention": "x:123", "phrase": ..., "score": ..., "why": "same thread (x:99)"}.
+    Each mention is a dict such as {"mention": "x:123", "clause": "query.fr#2", "words": ..., "score": ..., "why": ...}.
     Raises NotFoundError.
     """
     actor, now = _check_actor(actor), clock.now()

@@ -39,7 +39,11 @@ def _transition(e: ev.Transition, fr: bool) -> str:
 
 def _attached(e: ev.MentionsAttached, fr: bool) -> str:
     first = e.mentions[0] if e.mentions else {}
-    example = f"{first.get('mention')} “{first.get('phrase')}” {first.get('score')}: {first.get('why')}"
+    words = first.get("words") or first.get("phrase")  # events before clause labels carried the clause's text
+    quoted = f"«\u00a0{words}\u00a0»" if fr else f"“{words}”"
+    label = f"{first['clause']}, " if first.get("clause") else ""
+    sep = "\u00a0:" if fr else ":"
+    example = f"{first.get('mention')} {quoted} ({label}score {first.get('score')}){sep} {first.get('why')}"
     return f"{e.count} mention(s) rattachée(s), p. ex. {example}" if fr else f"{e.count} mention(s) attached, e.g. {example}"
 
 

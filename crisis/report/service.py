@@ -81,11 +81,12 @@ def event_records(session: Session, incident: Incident) -> list[EventRecord]:
 
 
 def spike_baseline(session: Session, alert: SpikeAlert) -> float:
-    """The mean mentions per hour of the 7 days the spike detector compared the alert's hour with (empty hours count)."""
+    """The mean mentions per hour of the 7 days the spike detector compared the alert's hour with (empty hours count;
+    a drill's mentions do not, as for the detector)."""
     start = alert.hour_at - (HISTORY - 1) * HOUR
     brand_is = MentionMatch.brand.is_(None) if alert.brand is None else MentionMatch.brand == alert.brand
     count = session.scalar(select(func.count()).select_from(MentionMatch).where(
-        MentionMatch.playbook_id == alert.playbook_id, brand_is, MentionMatch.created_at >= start,
+        MentionMatch.playbook_id == alert.playbook_id, brand_is, MentionMatch.is_drill.is_(False), MentionMatch.created_at >= start,
         MentionMatch.created_at < start + BASELINE * HOUR))
     return round((count or 0) / BASELINE, 2)
 

@@ -1,4 +1,5 @@
-"""A parsed listening query compiled into plain functions of one text, and the terms that announce each clause.
+"""A playbook's detection cut into labelled clauses; each clause compiled into a plain function of one text, and the
+terms that announce it.
 
 The matcher (`match`) evaluates a clause only when one of its trigger terms was met, then runs the
 compiled clause: ORs of plain terms are a single set intersection, NEARs pair the places their sides hold.
@@ -7,9 +8,56 @@ compiled clause: ORs of plain terms are a single set intersection, NEARs pair th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from crisis.triage.query import All, Any_, Field, Hit, Near, Node, Not, Phrase, Term, positional
+from crisis.errors import ContentError
+from crisis.playbook.model import Detection
+from crisis.triage.fold import fold
+from crisis.triage.query import (All, Any_, Field, Hit, Near, Node, Not, Phrase, QueryError, Term, clauses, in_language, parse_query,
+                                 place, positional, positive_atoms)
+
+LABEL_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One alternative of a playbook's detection. `label` names it shortly and stably where it is stored and told:
+    "query.fr#2" (the second top-level alternative of the French query), or the phrase itself."""
+
+    playbook_id: str
+    lang: str
+    node: Node
+    source: str
+    min_score: int
+    label: str = ""
+
+
+def compile_detection(playbook_id: str, detect: Detection) -> tuple[list[Clause], list[Clause]]:
+    """A playbook's clauses (its queries' top-level alternatives, then its phrases) and its exclusions.
+
+    Raises ContentError at the query's file:line:column when a query does not parse.
+    """
+    found: list[Clause] = []
+    for lang, query in sorted(detect.queries.items()):
+        try:
+            node = in_language(parse_query(query.text), lang)
+        except QueryError as exc:
+            raise place(exc, path=detect.path or playbook_id, where=f"detect.query.{lang}", line=query.line,
+                        column=query.column, block=query.block) from None
+        for number, clause in enumerate(clauses(node), 1):
+            if not positive_atoms(clause):
+                raise ContentError(f"{detect.path or playbook_id}:{query.line}:{query.column}: detect.query.{lang}: the clause "
+                                   f"{clause.source!r} names no word to look for", hint="a field or a NOT narrows a search; add terms")
+            found.append(Clause(playbook_id, lang, clause, clause.source, detect.min_score, f"query.{lang}#{number}"))
+    excluded: list[Clause] = []
+    for table, into in ((detect.phrases, found), (detect.exclude, excluded)):
+        for lang, texts in sorted(table.items()):
+            for text in texts:
+                if words := tuple(fold(text).split()):
+                    label = text if len(text) <= LABEL_LIMIT else text[:LABEL_LIMIT - 1] + "…"
+                    into.append(Clause(playbook_id, lang, Phrase(words, text), text, detect.min_score, label))
+    return found, excluded
 
 
 def triggers(node: Node, cost: Callable[[Term | Phrase], float] = lambda atom: 1.0) -> list[Term | Phrase] | None:

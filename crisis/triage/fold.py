@@ -45,6 +45,8 @@ def fold(text: str) -> str:
     >>> fold("SCANDAAAALE !!! Vous avez été h4ck3s ?")
     'scandale vous avez ete hackes'
     """
+    if text.isalpha() and text.isascii():  # one plain word, the commonest piece of a text: only case and held letters
+        return _ELONGATED.sub(r"\1", text.lower())
     base = _base(text)
     words = _WORD.findall(base)
     if _HAS_LEET.search(base):

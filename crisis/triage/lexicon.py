@@ -24,12 +24,21 @@ COMMON = 1e-6  # share of the running words: about the 18,000 most frequent Fren
 @cache
 def common_words() -> frozenset[str]:
     """The folded forms of the common words of every language in LANGUAGES (loaded once, about 0.5 s)."""
-    words: set[str] = set()
+    return frozenset(word_shares())
+
+
+@cache
+def word_shares() -> dict[str, float]:
+    """Each common word's share of the running words (folded; the higher of its languages'): how often a text has it."""
+    shares: dict[str, float] = {}
     for lang in LANGUAGES:
         frequency = SpellChecker(language=lang, distance=1).word_frequency
-        floor = frequency.total_words * COMMON
-        words.update(fold(word) for word, count in frequency.dictionary.items() if count >= floor)
-    return frozenset(word for word in words if word and " " not in word)
+        total = frequency.total_words
+        floor = total * COMMON
+        for word, count in frequency.dictionary.items():
+            if count >= floor and (folded := fold(word)) and " " not in folded:
+                shares[folded] = max(shares.get(folded, 0.0), count / total)
+    return shares
 
 
 @cache

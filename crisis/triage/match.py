@@ -19,12 +19,11 @@ from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
-from crisis.errors import ContentError
 from crisis.playbook.model import Detection
+from crisis.triage.compile import Clause, compile_detection, compile_query, triggers
 from crisis.triage.fold import fold, piece_spans
-from crisis.triage.lexicon import LANGUAGES, SHORTHANDS, common_words, stems
-from crisis.triage.compile import compile_query, triggers
-from crisis.triage.query import Node, Phrase, QueryError, Term, atoms, clauses, in_language, parse_query, place, positive_atoms
+from crisis.triage.lexicon import COMMON, LANGUAGES, SHORTHANDS, common_words, stems, word_shares
+from crisis.triage.query import Phrase, Term, atoms
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
@@ -35,6 +34,7 @@ us vos votre vous was we were what who you your ce ca cet cette ils elle elles i
 _CACHE_LIMIT = 200_000
 INFLECTIONS = frozenset({"s", "e", "es"})  # French and English plural and feminine endings
 _PIECE = re.compile(r"\S+")
+_NO_WORD = re.compile(r"[\W_]*")
 EXACT, STEM, WILDCARD, TYPO = "exact", "stem", "wildcard", "typo"
 
 
@@ -56,7 +56,8 @@ class TermHit:
 
 @dataclass(frozen=True)
 class Match:
-    """Why a text matches: which clause (`phrase`), how closely (0-100), where in the text, and term by term."""
+    """Why a text matches: which clause (its text `phrase`, its short `clause` label), how closely (0-100), where in
+    the text, and term by term."""
 
     playbook_id: str
     phrase: str
@@ -65,10 +66,13 @@ class Match:
     span: tuple[int, int]
     excerpt: str
     hits: tuple[TermHit, ...] = ()
+    clause: str = ""
+    words: str = ""  # the words of the text the clause met, in their order, "…" where others lie between: "compte … piraté"
 
     def as_dict(self) -> dict:
-        return {"playbook": self.playbook_id, "phrase": self.phrase, "lang": self.lang, "score": round(self.score, 1),
-                "span": list(self.span), "excerpt": self.excerpt, "terms": [h.as_dict() for h in self.hits]}
+        return {"playbook": self.playbook_id, "phrase": self.phrase, "clause": self.clause, "lang": self.lang,
+                "score": round(self.score, 1), "span": list(self.span), "excerpt": self.excerpt,
+                "terms": [h.as_dict() for h in self.hits]}
 
 
 @dataclass(frozen=True)
@@ -90,15 +94,6 @@ class Verdict:
                 "excluded_by": self.excluded_by.as_dict() if self.excluded_by else None, "lost_to": self.lost_to}
 
 
-@dataclass(frozen=True)
-class Clause:
-    playbook_id: str
-    lang: str
-    node: Node
-    source: str
-    min_score: int
-
-
 def _depth(token: str) -> int:
     """How many edits a word may carry and still be a typo of a term: none for short words."""
     return 0 if len(token) < 4 else 1 if len(token) < 6 else 2
@@ -111,32 +106,6 @@ def _deletions(token: str, depth: int) -> set[str]:
         layer = {word[:i] + word[i + 1:] for word in layer for i in range(len(word))}
         variants |= layer
     return variants
-
-
-def compile_detection(playbook_id: str, detect: Detection) -> tuple[list[Clause], list[Clause]]:
-    """A playbook's clauses (its queries' top-level alternatives, then its phrases) and its exclusions.
-
-    Raises ContentError at the query's file:line:column when a query does not parse.
-    """
-    found: list[Clause] = []
-    for lang, query in sorted(detect.queries.items()):
-        try:
-            node = in_language(parse_query(query.text), lang)
-        except QueryError as exc:
-            raise place(exc, path=detect.path or playbook_id, where=f"detect.query.{lang}", line=query.line,
-                        column=query.column, block=query.block) from None
-        for clause in clauses(node):
-            if not positive_atoms(clause):
-                raise ContentError(f"{detect.path or playbook_id}:{query.line}:{query.column}: detect.query.{lang}: the clause "
-                                   f"{clause.source!r} names no word to look for", hint="a field or a NOT narrows a search; add terms")
-            found.append(Clause(playbook_id, lang, clause, clause.source, detect.min_score))
-    excluded = []
-    for table, into in ((detect.phrases, found), (detect.exclude, excluded)):
-        for lang, texts in sorted(table.items()):
-            for text in texts:
-                if words := tuple(fold(text).split()):
-                    into.append(Clause(playbook_id, lang, Phrase(words, text), text, detect.min_score))
-    return found, excluded
 
 
 class Matcher:
@@ -180,6 +149,7 @@ class Matcher:
         lengths = [len(t) for t in self._exact] or [0]
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
         self._tokens: dict[str, tuple[tuple[int, float, str], ...]] = {}
+        self._hows: dict[str, dict[int, str]] = {}
         self._chunks: dict[str, tuple[int, tuple[tuple[int, int, float], ...]]] = {}
         self._offsets: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._unit_cache: dict[Term | Phrase, tuple[int, ...]] = {}
@@ -193,15 +163,17 @@ class Matcher:
         self._first_exclusion = len(self.clauses)
 
     def _trigger_unit(self, atom: Term | Phrase) -> int:
-        """The unit that announces a term, or a phrase by its least common word."""
+        """The unit that announces a term, or a phrase by its rarest word."""
         if isinstance(atom, Term):
             return self.unit_of(atom)[0]
-        best = min(range(len(atom.words)), key=lambda i: (_common(atom.words[i]), -len(atom.words[i])))
+        best = min(range(len(atom.words)), key=lambda i: (_share(atom.words[i]), -len(atom.words[i])))
         return self.unit_of(atom)[best]
 
     def _trigger_cost(self, atom: Term | Phrase) -> float:
+        """How often a text meets the term (its share of running words), or the phrase's rarest word: of two ways to
+        announce a clause, the index takes the rarer ("hacked" rather than "you"). Only speed depends on it."""
         words = (atom.word,) if isinstance(atom, Term) else atom.words
-        return min(50.0 if _common(word) else 1.0 for word in words) * (3 if isinstance(atom, Term) and atom.prefix else 1)
+        return min(map(_share, words)) * (3 if isinstance(atom, Term) and atom.prefix else 1)
 
     def _locate(self, atom: Term | Phrase, clause: Clause) -> int | Callable[[_Text], list[int]]:
         """Where a term (or a phrase's first word) was met in a text; a phrase's words follow each other and reach min_score."""
@@ -216,11 +188,17 @@ class Matcher:
             positions, scores = text.positions, text.scores
             found = []
             for p in positions.get(units[0], ()):
-                if all(p + i in positions.get(u, ()) for i, u in rest):
-                    # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
-                    weighed = spaces + sum(scores.get((u, p + i), 100.0) * n for i, (u, n) in enumerate(zip(units, sizes)))
-                    if not scores or weighed / total >= bar:
-                        found.append(p)
+                for i, u in rest:
+                    if p + i not in positions.get(u, ()):
+                        break
+                else:
+                    if scores:  # as fuzz.ratio on the whole phrase would weigh them: a typo in a long word costs more
+                        weighed = spaces
+                        for i, u in enumerate(units):
+                            weighed += scores.get((u, p + i), 100.0) * sizes[i]
+                        if weighed / total < bar:
+                            continue
+                    found.append(p)
             return found
         phrase.first = units[0]
         return phrase
@@ -254,16 +232,18 @@ class Matcher:
             if len(token) >= length and (number := self._prefix.get(token[:length])) is not None:
                 hits.setdefault(number, (100.0, WILDCARD))
         if not token.isdigit() and self._shortest <= len(token) <= self._longest:
-            forms: set[str] = set()
-            # one deletion on the text's side against two on the term's: an edit, or a missing letter and an edit
-            for variant in _deletions(token, min(1, _depth(token))):
-                forms.update(self._near.get(variant, ()))
-            forms.discard(token)
-            # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
-            forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
-            if forms and (token in STOPWORDS or token in common_words()):
-                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection
-                forms = {form for form in forms if _inflected(token, form)}
+            if token in STOPWORDS or token in common_words():
+                # an ordinary word is itself, never a typo of another ("valeurs" is not "voleurs"), but may be an inflection;
+                # these are the inflections the deletion neighbourhood below would find, without its lookups
+                forms = {form for form in _inflections(token) if form in self._exact}
+            else:
+                forms = set()
+                # one deletion on the text's side against two on the term's: an edit, or a missing letter and an edit
+                for variant in _deletions(token, min(1, _depth(token))):
+                    forms.update(self._near.get(variant, ()))
+                forms.discard(token)
+                # people slip inside a word, rarely on its first letter ("vista" is not a typo of "insta"), but drop a mute h
+                forms = {form for form in forms if form[0] == token[0] or form[1:] == token}
             for form in forms:
                 score = fuzz.ratio(token, form)
                 for number in self._exact[form]:
@@ -271,6 +251,14 @@ class Matcher:
                         hits[number] = (score, TYPO)
         found = tuple((number, score, how) for number, (score, how) in hits.items())
         _remember(self._tokens, token, found)
+        return found
+
+    def _how(self, token: str) -> dict[int, str]:
+        """Unit → how the folded word meets it (exact, stem, wildcard, typo)."""
+        found = self._hows.get(token)
+        if found is None:
+            found = {number: how for number, _, how in self._token(token)}
+            _remember(self._hows, token, found)
         return found
 
     def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, float], ...]]:
@@ -371,12 +359,13 @@ class Matcher:
                 details.append(TermHit(atom.source, said, span, EXACT if worst == 100 else TYPO, worst))
                 continue
             token = words.at(first)[0]
-            how = next((h for n, _, h in self._token(token) if n in units), EXACT)
+            how = self._how(token).get(units[0], EXACT)
             stem = "/".join(dict.fromkeys(stems(token))) if how == STEM else ""
             details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
         start = min((d.span[0] for d in details), default=0)
         end = max((d.span[1] for d in details), default=0)
-        return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details))
+        return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details), clause.label,
+                     _said(text, [d.span for d in details]))
 
 
 class _Words:
@@ -400,6 +389,30 @@ class _Text(NamedTuple):
     positions: dict[int, list[int]]
     scores: dict[tuple[int, int], float]
     fields: Mapping[str, Any] | None
+
+
+def _said(text: str, spans: list[tuple[int, int]]) -> str:
+    """The words at `spans` of `text`, in their order, joined as written, or by "…" where other words lie between."""
+    said, end = "", -1
+    for start, stop in sorted(spans):
+        if stop <= end:
+            continue
+        if end < 0:
+            said = text[start:stop]
+        elif start <= end:
+            said += text[end:stop]
+        else:
+            said += (text[end:start] if _NO_WORD.fullmatch(text[end:start]) else " … ") + text[start:stop]
+        end = stop
+    return " ".join(said.split())
+
+
+def _share(word: str) -> float:
+    """How often people write `word`: its share of the running words, at least that of the rarest common word; a little
+    word (of fewer than 3 letters, or a stopword) counts as the most frequent, whatever its spelling."""
+    if len(word) < 3 or word in STOPWORDS:
+        return 1.0
+    return max(word_shares().get(word, 0.0), COMMON)
 
 
 def _common(word: str) -> bool:
@@ -439,6 +452,14 @@ def _inflected(word: str, key: str) -> bool:
     """Whether two words differ by a plural or feminine ending only ("mentale" and "mental", "scams" and "scam")."""
     short, long = sorted((word, key), key=len)
     return len(short) >= 4 and long.startswith(short) and long[len(short):] in INFLECTIONS
+
+
+def _inflections(word: str) -> tuple[str, ...]:
+    """The words that differ from `word` by a plural or feminine ending only (see `_inflected`), within the edits the
+    deletion neighbourhood reaches (it never finds a term two letters shorter than the word)."""
+    longer = tuple(word + ending for ending in INFLECTIONS) if len(word) >= 4 else ()
+    shorter = word[:-1] if len(word) >= 5 and word[-1:] in INFLECTIONS else None
+    return longer + ((shorter,) if shorter else ())
 
 
 def _remember(cache: dict, key: str, value) -> None:

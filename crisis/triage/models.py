@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crisis.db import Base, UTCDateTime
@@ -36,7 +36,8 @@ class MentionRow(Base):
 
 
 class MentionMatch(Base):
-    """Why a mention belongs to a playbook (phrase, score, span) and the incident it joined."""
+    """Why a mention belongs to a playbook (its clause's label in `phrase`, score, span) and the incident it joined;
+    a drill's matches carry `is_drill`, so that the real volume watch never counts them."""
 
     __tablename__ = "mention_match"
     __table_args__ = (
@@ -50,7 +51,7 @@ class MentionMatch(Base):
     mention_id: Mapped[int] = mapped_column(ForeignKey("mention.id"), index=True)
     playbook_id: Mapped[str] = mapped_column(String(64))
     brand: Mapped[str | None] = mapped_column(String(120))
-    phrase: Mapped[str] = mapped_column(Text)
+    phrase: Mapped[str] = mapped_column(Text)  # the clause's short label: "query.fr#2", or the phrase itself
     score: Mapped[float]
     span_start: Mapped[int]
     span_end: Mapped[int]
@@ -58,6 +59,7 @@ class MentionMatch(Base):
     sentiment: Mapped[str | None] = mapped_column(String(8))
     thread_key: Mapped[str | None] = mapped_column(String(200))  # the conversation it belongs to
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    is_drill: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     mention: Mapped[MentionRow] = relationship()
 

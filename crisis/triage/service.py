@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from crisis.clock import Clock
@@ -32,6 +32,7 @@ from crisis.triage.mention import Scope
 from crisis.triage.models import MentionMatch, MentionRow
 from crisis.triage.readers import Mention, Reject
 from crisis.triage.spikes import HOUR, SpikeRule
+from crisis.triage.storage import store_matches, store_mentions
 from crisis.triage.volume import check_spikes
 
 ACTOR = "triage"
@@ -39,6 +40,7 @@ PRESS_PLATFORMS = frozenset({"press", "news", "media", "blog"})
 CLOSE_TEXT = 60  # token-set similarity (0-100) above which a mention tells the same story as an incident's
 RECENT_TEXTS = 20
 KEYWORD_VOLUME = 3  # lone-keyword mentions of a playbook within an hour that make an incident
+WORDS_LIMIT = 120  # characters of a match's words kept in its timeline event
 
 
 @dataclass
@@ -70,28 +72,29 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     """Store the new mentions of `mentions` and act on the matching ones, in the caller's transaction, within
     `scope` (a brand, real or drill). An incident opened or raised is announced: paging reacts.
 
-    Raises only what the incident services raise (a CrisisError); the caller's transaction turns
-    database failures into StorageError.
+    The mentions go in with one INSERT … ON CONFLICT DO NOTHING: the database says which were new, and only
+    those are matched. Raises only what the incident services raise (a CrisisError); the caller's
+    transaction turns database failures into StorageError.
     """
     now, brand = clock.now(), scope.brand
-    fresh = _new_mentions(session, mentions)
+    unique: dict[tuple[str, str], Mention] = {}
+    for mention in mentions:
+        unique.setdefault((mention.platform, mention.id), mention)
+    stored = store_mentions(session, [_row(m, brand, now) for m in unique.values()])
+    fresh = [(stored[key], m) for key, m in unique.items() if key in stored]
     tally.duplicates += len(mentions) - len(fresh)
     tally.ingested += len(fresh)
-    plain, matched = [], []
-    for mention in fresh:
+    matched = []
+    for mention_id, mention in fresh:
         verdicts = [v for v in matcher.classify(mention.text, fields=mention) if v.matched and v.playbook_id in playbooks]
-        (matched if verdicts else plain).append((mention, verdicts))
-    if plain:  # the bulk of any stream: one executemany, no ORM objects
-        session.execute(insert(MentionRow.__table__), [_row(m, brand, now) for m, _ in plain])
+        if verdicts:
+            matched.append((mention_id, mention, verdicts))
     if not matched:
         return
     tally.matched += len(matched)
-    desk = _Desk(session, clock, actor, playbooks, scope, tally, own_posts={(m.platform, m.id) for m in fresh if m.own_account})
-    with session.no_autoflush:  # the batch's rows are written together by the flush in `measure`
-        for mention, verdicts in sorted(matched, key=lambda pair: pair[0].created_at):
-            row = MentionRow(**_row(mention, brand, now))
-            session.add(row)
-            desk.take(row, mention, verdicts)
+    desk = _Desk(session, clock, actor, playbooks, scope, tally, own_posts={(m.platform, m.id) for _, m in fresh if m.own_account})
+    for mention_id, mention, verdicts in sorted(matched, key=lambda found: found[1].created_at):
+        desk.take(mention_id, mention, verdicts)
     desk.measure()
 
 
@@ -143,28 +146,6 @@ def ingest_stream(unit_of_work: Callable[[], AbstractContextManager[Session]], c
     return bad
 
 
-def _new_mentions(session: Session, mentions: Sequence[Mention]) -> list[Mention]:
-    """The mentions not stored yet, first occurrence of each (platform, id) only."""
-    unique: dict[tuple[str, str], Mention] = {}
-    for mention in mentions:
-        unique.setdefault((mention.platform, mention.id), mention)
-    stored = _stored(session, unique)
-    return [m for key, m in unique.items() if key not in stored]
-
-
-def _stored(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which (platform, id) pairs are already stored; each lookup rides the unique index."""
-    by_platform: dict[str, list[str]] = defaultdict(list)
-    for platform, ident in keys:
-        by_platform[platform].append(ident)
-    found: set[tuple[str, str]] = set()
-    for platform, ids in by_platform.items():
-        for start in range(0, len(ids), 500):
-            query = select(MentionRow.source_id).where(MentionRow.platform == platform, MentionRow.source_id.in_(ids[start:start + 500]))
-            found.update((platform, ident) for ident in session.scalars(query))
-    return found
-
-
 def _row(mention: Mention, brand: str | None, now: datetime) -> dict[str, Any]:
     return {"platform": mention.platform, "source_id": mention.id, "brand": brand, "text": mention.text,
             "created_at": mention.created_at, "author": mention.author, "author_followers": mention.author_followers,
@@ -192,6 +173,8 @@ class _Desk:
         self.fresh: dict[int, list[Mention]] = defaultdict(list)
         self.threads: dict[str, Incident] = {}  # this batch's conversations and phrases, not flushed yet
         self.phrases: dict[tuple[str, str], Incident] = {}
+        self.matches: list[dict[str, Any]] = []  # this batch's match rows, written together by `measure`
+        self.opened: set[int] = set()  # the incidents this batch opened
         self.weak: dict[str, list[datetime]] = {}  # this batch's lone keywords, by playbook
 
     def _open_incidents(self, playbook_id: str) -> list[Incident]:
@@ -209,32 +192,32 @@ class _Desk:
             self.recent[incident.id] = [fold(text) for text in self.session.scalars(query)]
         return self.recent[incident.id]
 
-    def take(self, row: MentionRow, mention: Mention, verdicts: list[Verdict]) -> None:
-        """Attach one matching mention (stored as `row`) to its incident, or open one for it."""
+    def take(self, mention_id: int, mention: Mention, verdicts: list[Verdict]) -> None:
+        """Attach one matching mention (stored as row `mention_id`) to its incident, or open one for it."""
         if mention.sentiment == "positive":  # praise that happens to use a phrase: kept, never an incident
             self.tally.positive_skipped += 1
             for verdict in verdicts:
-                self._record(row, mention, verdict, None)
+                self._record(mention_id, mention, verdict, None)
             return
         verdict = max(verdicts, key=lambda v: (v.match.score, bool(self._open_incidents(v.playbook_id)), v.playbook_id))
         folded = fold(mention.text)
         incident, why = self._belongs(mention, verdict, folded)
         if incident is None and not self._may_open(mention, verdict, folded):
             self.tally.keyword_only += 1
-            self._record(row, mention, verdict, None)
+            self._record(mention_id, mention, verdict, None)
             return
         if incident is None:
             incident = self._open(mention, verdict)
             why = "opened it"
-        self._record(row, mention, verdict, incident)
+        self._record(mention_id, mention, verdict, incident)
         self.threads[thread_key(mention)] = incident
-        self.phrases[verdict.playbook_id, verdict.match.phrase] = incident
+        self.phrases[verdict.playbook_id, verdict.match.clause] = incident
         self.fresh[incident.id].append(mention)
         self.recent.setdefault(incident.id, []).insert(0, folded)
         del self.recent[incident.id][RECENT_TEXTS:]
-        self.joined[incident.id].append({"mention": f"{mention.platform}:{mention.id}", "phrase": verdict.match.phrase,
-                                         "score": round(verdict.match.score, 1), "excerpt": verdict.match.excerpt[:120], "why": why,
-                                         "created_at": mention.created_at.isoformat()})
+        self.joined[incident.id].append({"mention": f"{mention.platform}:{mention.id}", "clause": verdict.match.clause,
+                                         "words": verdict.match.words[:WORDS_LIMIT], "score": round(verdict.match.score, 1),
+                                         "why": why, "created_at": mention.created_at.isoformat()})
 
     def _may_open(self, mention: Mention, verdict: Verdict, folded: str) -> bool:
         """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name or under a
@@ -249,6 +232,7 @@ class _Desk:
         since = mention.created_at - HOUR
         stored = self.session.scalar(select(func.count()).select_from(MentionMatch).where(
             MentionMatch.playbook_id == verdict.playbook_id, self._brand_is(MentionMatch.brand), MentionMatch.incident_id.is_(None),
+            MentionMatch.is_drill.is_(self.scope.is_drill),
             MentionMatch.created_at > since, MentionMatch.created_at <= mention.created_at))
         return (stored or 0) + sum(1 for at in recent if since < at <= mention.created_at) >= KEYWORD_VOLUME
 
@@ -272,17 +256,18 @@ class _Desk:
         for k in keys:
             if k in self.threads and self.threads[k] in candidates:
                 return self.threads[k], f"same thread ({key})"
-        known = self.phrases.get((verdict.playbook_id, verdict.match.phrase))
+        clause = verdict.match.clause
+        known = self.phrases.get((verdict.playbook_id, clause))
         if known is not None and known in candidates:
-            return known, f"same phrase ({verdict.match.phrase!r})"
+            return known, f"same clause ({clause})"
         same_thread = self.session.scalar(select(MentionMatch.incident_id).where(
             MentionMatch.incident_id.in_(ids), MentionMatch.thread_key.in_(keys)).limit(1))
         if same_thread is not None:
             return next(i for i in candidates if i.id == same_thread), f"same thread ({key})"
         same_phrase = self.session.scalar(select(MentionMatch.incident_id).where(
-            MentionMatch.incident_id.in_(ids), MentionMatch.phrase == verdict.match.phrase).order_by(MentionMatch.id.desc()).limit(1))
+            MentionMatch.incident_id.in_(ids), MentionMatch.phrase == clause).order_by(MentionMatch.id.desc()).limit(1))
         if same_phrase is not None:
-            return next(i for i in candidates if i.id == same_phrase), f"same phrase ({verdict.match.phrase!r})"
+            return next(i for i in candidates if i.id == same_phrase), f"same clause ({clause})"
         words = self._words(folded)
         for incident in reversed(candidates):
             for text in self._recent_texts(incident):
@@ -304,34 +289,38 @@ class _Desk:
         lang = mention.lang if mention.lang in ("fr", "en") else verdict.match.lang
         excerpt = " ".join(mention.text.split())
         title = f"{playbook.title(lang)}: “{excerpt[:200]}{'…' if len(excerpt) > 200 else ''}” ({mention.platform})"
-        autoflush, self.session.autoflush = self.session.autoflush, True  # open_incident relies on it to order its rows
-        try:
-            incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
-                                               brand=self.brand, lang=lang, signals=_signals_of([mention]), is_drill=self.scope.is_drill)
-        finally:
-            self.session.autoflush = autoflush
+        incident = incidents.open_incident(self.session, self.clock, self.actor, playbook, title=title, channel=mention.platform,
+                                           brand=self.brand, lang=lang, signals=_signals_of([mention]), is_drill=self.scope.is_drill)
         self._open_incidents(verdict.playbook_id).append(incident)
+        self.opened.add(incident.id)
         self.recent[incident.id] = []
         self.tally.opened.append(incident.ref)
         return incident
 
-    def _record(self, row: MentionRow, mention: Mention, verdict: Verdict, incident: Incident | None) -> None:
-        self.session.add(MentionMatch(
-            mention=row, playbook_id=verdict.playbook_id, brand=self.brand, phrase=verdict.match.phrase,
-            score=verdict.match.score, span_start=verdict.match.span[0], span_end=verdict.match.span[1],
-            created_at=mention.created_at, sentiment=mention.sentiment, thread_key=thread_key(mention),
-            incident_id=incident.id if incident else None))
+    def _record(self, mention_id: int, mention: Mention, verdict: Verdict, incident: Incident | None) -> None:
+        self.matches.append({
+            "mention_id": mention_id, "playbook_id": verdict.playbook_id, "brand": self.brand, "phrase": verdict.match.clause,
+            "score": verdict.match.score, "span_start": verdict.match.span[0], "span_end": verdict.match.span[1],
+            "created_at": mention.created_at, "sentiment": mention.sentiment, "thread_key": thread_key(mention),
+            "incident_id": incident.id if incident else None, "is_drill": self.scope.is_drill})
 
     def measure(self) -> None:
-        """One timeline event per incident for the mentions it received, then its signals re-measured."""
+        """The batch's match rows written, then one timeline event per incident for the mentions it received, then its
+        signals re-measured."""
         self.session.flush()
+        # measured against the matches stored before this batch's, which are known here: a long crisis is not read again
+        platforms = {incident_id: _platforms(self.session, incident_id, self.fresh[incident_id], counted=None if incident_id in self.opened
+                                             else self.session.get(Incident, incident_id).signals.get("platforms"))
+                     for incident_id in self.joined}
+        peaks = {incident_id: _peak_per_hour(self.session, incident_id, self.fresh[incident_id]) for incident_id in self.joined}
+        store_matches(self.session, self.matches)
         for incident_id, joined in self.joined.items():
             incident = self.session.get(Incident, incident_id)
             assert incident is not None
             self.tally.updated.add(incident.ref)
             incidents.attach_mentions(self.session, self.clock, self.actor, incident.ref, joined)
             before = (incident.severity, incident.level)
-            signals = _measured(self.session, incident, self.fresh[incident_id])
+            signals = _measured(self.session, incident, self.fresh[incident_id], platforms=platforms[incident_id], peak=peaks[incident_id])
             incidents.record_signals(self.session, self.clock, self.actor, incident.ref, signals,
                                      why=f"{len(joined)} new mention(s) measured")
             if (incident.severity, incident.level) != before:
@@ -359,13 +348,24 @@ def _signals_of(mentions: Sequence[Mention]) -> dict[str, Any]:
     return signals
 
 
-def _measured(session: Session, incident: Incident, fresh: Sequence[Mention]) -> dict[str, Any]:
-    """The incident's signals after `fresh` joined it: peaks and minima carried on from what it had measured."""
+def _platforms(session: Session, incident_id: int, fresh: Sequence[Mention], *, counted: int | None) -> int:
+    """How many platforms the incident's mentions come from once `fresh` (not stored as its matches yet) joined it: the
+    `counted` ones plus the platforms it had never seen, each found with one lookup, so that a long crisis is not
+    counted again at every batch; all of them counted when there is no count to start from."""
+    stored = select(MentionRow.platform).join(MentionMatch, MentionMatch.mention_id == MentionRow.id).where(
+        MentionMatch.incident_id == incident_id)
+    platforms = {m.platform for m in fresh}
+    if counted is None:
+        return len(platforms | set(session.scalars(stored.distinct())))
+    return counted + sum(1 for p in platforms if session.scalar(stored.where(MentionRow.platform == p).limit(1)) is None)
+
+
+def _measured(session: Session, incident: Incident, fresh: Sequence[Mention], *, platforms: int, peak: int) -> dict[str, Any]:
+    """The incident's signals after `fresh` joined it (`platforms` and the hourly `peak` counted with them): peaks and
+    minima carried on from what it had measured."""
     before = incident.signals
-    signals: dict[str, Any] = {"platforms": session.scalar(
-        select(func.count(MentionRow.platform.distinct())).join(MentionMatch, MentionMatch.mention_id == MentionRow.id)
-        .where(MentionMatch.incident_id == incident.id))}
-    signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, _peak_per_hour(session, incident, fresh))
+    signals: dict[str, Any] = {"platforms": platforms}
+    signals["mentions_per_hour"] = max(before.get("mentions_per_hour") or 0, peak)
     followers = [m.author_followers for m in fresh if m.author_followers is not None]
     if followers:
         signals["author_followers"] = max(followers + [before.get("author_followers") or 0])
@@ -392,9 +392,10 @@ def _thread_started_by_own_account(session: Session, fresh: Sequence[Mention]) -
         for platform, ids in by_platform.items())
 
 
-def _peak_per_hour(session: Session, incident: Incident, fresh: Sequence[Mention]) -> int:
-    """The most mentions the incident received within an hour ending on one of the `fresh` ones."""
+def _peak_per_hour(session: Session, incident_id: int, fresh: Sequence[Mention]) -> int:
+    """The most mentions the incident received within an hour ending on one of the `fresh` ones, which join it now
+    (not stored as its matches yet: only the earlier ones are read)."""
     ends = sorted(m.created_at for m in fresh)
-    instants = sorted(session.scalars(select(MentionMatch.created_at).where(
-        MentionMatch.incident_id == incident.id, MentionMatch.created_at > ends[0] - HOUR, MentionMatch.created_at <= ends[-1])))
+    instants = sorted([*session.scalars(select(MentionMatch.created_at).where(
+        MentionMatch.incident_id == incident_id, MentionMatch.created_at > ends[0] - HOUR, MentionMatch.created_at <= ends[-1])), *ends])
     return max(bisect_right(instants, end) - bisect_right(instants, end - HOUR) for end in ends)

@@ -27,14 +27,15 @@ SPIKE_TITLE = {"fr": "pic de volume ({count} mentions dans l'heure)", "en": "vol
 def spike_brands(session: Session, clock: Clock) -> list[str | None]:
     """The brands with matching mentions in the spike detector's history window (None: mentions of no brand)."""
     since = clock.now() - HISTORY * HOUR
-    return sorted(session.scalars(select(MentionMatch.brand).distinct().where(MentionMatch.created_at >= since)),
+    return sorted(session.scalars(select(MentionMatch.brand).distinct().where(MentionMatch.created_at >= since,
+                                                                              MentionMatch.is_drill.is_(False))),
                   key=lambda brand: (brand is not None, brand or ""))
 
 
 def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mapping[str, Playbook], brand: str | None,
                  rule: SpikeRule, tally: Tally, lang: str = "en") -> None:
     """Compare the last complete hour of each playbook's matches with its baseline; a crisis spike raises severity
-    (announced: paging reacts).
+    (announced: paging reacts). A drill's matches count in neither: a rehearsed ramp never opens a real incident.
 
     Reads only `clock`; an alert is raised at most once per hour and never within the cool-down.
     """
@@ -44,7 +45,7 @@ def check_spikes(session: Session, clock: Clock, actor: str, *, playbooks: Mappi
     for playbook_id, playbook in sorted(playbooks.items()):
         brand_is = MentionMatch.brand.is_(None) if brand is None else MentionMatch.brand == brand
         rows = session.execute(select(MentionMatch.created_at, MentionMatch.sentiment).where(
-            MentionMatch.playbook_id == playbook_id, brand_is, MentionMatch.created_at >= first,
+            MentionMatch.playbook_id == playbook_id, brand_is, MentionMatch.is_drill.is_(False), MentionMatch.created_at >= first,
             MentionMatch.created_at < hour_at + HOUR)).all()
         if not rows:
             continue
