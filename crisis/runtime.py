@@ -80,11 +80,21 @@ class Runtime:
 
         A broken file does not silence paging: the last roster that loaded (remembered by `tick`)
         governs, and `roster_problem` says what broke. Raises ContentError for a broken file only
-        when no roster ever loaded."""
+        when no roster ever loaded. Inside a unit of work, use `roster_in(session)`: a second connection
+        would wait for the first one's write lock (SQLite)."""
+        with self._transaction() as session:
+            return self._governing_roster(session)
+
+    def roster_in(self, session: Session) -> Roster | None:
+        """`roster`, read through the caller's open transaction when it is not known yet."""
+        if "roster" not in self.__dict__:
+            self.__dict__["roster"] = self._governing_roster(session)
+        return self.__dict__["roster"]
+
+    def _governing_roster(self, session: Session) -> Roster | None:
         from crisis.oncall.governance import find_governing
 
-        with self._transaction() as session:  # a read: safe inside a command's open transaction
-            governing = find_governing(session)
+        governing = find_governing(session)
         if governing is not None:
             if governing.problem:
                 self.roster_problem = RosterProblem(governing.problem, governing.newest.applied_at, governing.row.applied_at,
@@ -99,13 +109,11 @@ class Runtime:
         from crisis.oncall.roster import parse_roster_text
         from crisis.oncall.service import last_applied_roster, roster_broken_since
 
-        with self._transaction() as session:  # a read: safe inside a command's open transaction
-            good, since = last_applied_roster(session), roster_broken_since(session, problem)
-            fallback = (good.text, good.path, good.first_seen_at) if good else None
-        if fallback is None:
+        good, since = last_applied_roster(session), roster_broken_since(session, problem)
+        if good is None:
             raise problem
-        self.roster_problem = RosterProblem(problem.message, since, fallback[2])
-        return parse_roster_text(fallback[0], fallback[1])
+        self.roster_problem = RosterProblem(problem.message, since, good.first_seen_at)
+        return parse_roster_text(good.text, good.path)
 
     def remember_roster(self) -> None:
         """Record the roster file as read now (once per distinct text): the last good one, or since when it is broken.
@@ -232,7 +240,7 @@ class Runtime:
         while news := take_news(session):
             from crisis.oncall.reactions import react
 
-            paged += [p for n in news if (p := react(session, self.clock, self.roster, n)) is not None]
+            paged += [p for n in news if (p := react(session, self.clock, self.roster_in(session), n)) is not None]
         return paged
 
     def close(self) -> None:

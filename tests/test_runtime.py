@@ -109,6 +109,27 @@ def test_the_incident_core_pages_only_through_the_unit_of_work(workspace, cli):
     runtime.close()
 
 
+def test_paging_inside_a_unit_of_work_reads_the_roster_through_its_own_transaction(workspace, cli):
+    """The roster is first needed while news is dispatched, after the transaction wrote: reading it on a second
+    connection would wait for the first one's lock (SQLite spills a big batch to disk and locks readers out)."""
+    from sqlalchemy import event
+
+    from crisis.incident.service import open_incident
+    from crisis.outbox.models import Notification
+
+    install_roster(workspace)
+    runtime = Runtime(load_settings(), VirtualClock(NOW))
+    playbook = runtime.playbook("bad_buzz")
+    checkouts = []
+    event.listen(runtime.engine, "checkout", lambda *_: checkouts.append(1))
+    with runtime.unit_of_work() as session:
+        open_incident(session, runtime.clock, "ana", playbook, title="Wired", severity="SEV1")
+    assert len(checkouts) == 1 and runtime.roster is not None
+    with runtime.unit_of_work() as session:
+        assert {n.incident.title for n in session.scalars(select(Notification))} == {"Wired"}
+    runtime.close()
+
+
 def ingest(runtime: Runtime, scope: Scope, mentions: list[Mention]) -> Tally:
     playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(ROOT / "playbooks"))}
     tally = Tally()
