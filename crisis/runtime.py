@@ -57,6 +57,7 @@ class Runtime:
         self.settings, self.clock, self.env, self.write = settings, clock, env, write
         self._engine = engine
         self.roster_problem: RosterProblem | None = None
+        self.acting_by: str | None = None  # who acts for the command's actor (bound identity): marked on each event
         if roster != "workspace":
             self.__dict__["roster"] = roster
         if notifiers is not None:
@@ -229,6 +230,8 @@ class Runtime:
         from crisis.db import transaction
 
         with transaction(self.engine) as session:
+            if self.acting_by is not None:
+                session.info["crisis.acting_by"] = self.acting_by
             yield session
             self.dispatch(session)
 

@@ -89,9 +89,11 @@ def test_only_a_role_that_may_act_for_others_passes_as_and_a_local_file_cannot_r
     """david (direction) may sign for claire; once applied, a local oncall.yaml with `bind: none` changes nothing."""
     as_os_user(monkeypatch, "david")
     on_behalf = cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
-    assert "Note: david acts for ana (a role that may act for others); the timeline signs ana" in on_behalf.stderr
+    assert "Note: david acts for ana (a role that may act for others); each event says so" in on_behalf.stderr
     opened = json.loads(cli("timeline", "1", "--json").stdout)[0]
-    assert opened["actor"] == "ana"
+    assert opened["actor"] == "ana" and opened["by"] == "david" and opened["data"]["_by"] == "david"
+    assert "ana (by david)" in cli("timeline", "1").stdout.splitlines()[0]
+    assert "ok: 1 timeline(s)" in cli("audit", "verify").stdout  # the mark is covered by the event's hash
     (bound / "oncall.yaml").write_text(bound_roster("none", {}), encoding="utf-8")
     as_os_user(monkeypatch, "bruno")
     assert cli("dismiss", "1", "--note", "a test post", "--as", "claire", code=10).stderr.startswith("Error: you are Bruno Leroy")

@@ -113,7 +113,8 @@ def actor(given: str | None, *, bind: bool = True) -> str:
     if by is not None:
         import typer
 
-        typer.echo(f"Note: {by} acts for {who} (a role that may act for others); the timeline signs {who}", err=True)
+        typer.echo(f"Note: {by} acts for {who} (a role that may act for others); each event says so", err=True)
+        rt.acting_by = by
     return who
 
 

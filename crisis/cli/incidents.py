@@ -152,7 +152,7 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
         typer.echo(json.dumps(events, ensure_ascii=False, indent=2))
         return
     zone = context.settings().timezone  # the workspace's clock on the wall; --json keeps UTC
-    lines = [f"#{e['seq']:<3} {local(e['at'], zone)}  {printable(e['actor']):<12} {printable(e['says'])}" for e in events]
+    lines = [f"#{e['seq']:<3} {local(e['at'], zone)}  {printable(_signed(e)):<12} {printable(e['says'])}" for e in events]
     if (out := console()) is not None:
         from crisis.cli.terminal import styled
 
@@ -160,6 +160,11 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
         return
     for line in lines:
         typer.echo(line)
+
+
+def _signed(event: dict) -> str:
+    """Who an event names: its actor, and who acted for them if someone did."""
+    return f"{event['actor']} (by {event['by']})" if "by" in event else event["actor"]
 
 
 def _warn_if_unwatched(view: dict, beat, now, drift: str | None) -> None:

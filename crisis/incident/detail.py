@@ -80,5 +80,8 @@ def waiting_for(session: Session, incident: Incident) -> list[str]:
 
 def event_dict(event: Event, lang: str = "en") -> dict[str, Any]:
     """One stored event as plain data, with its sentence in `lang`."""
-    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, "data": event.data,
-            "hash": event.hash, "says": describe(event.typed(), lang)}
+    shown = {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, "data": event.data,
+             "hash": event.hash, "says": describe(event.typed(), lang)}
+    if "_by" in event.data:  # someone acted for the actor: who typed it is part of the record
+        shown["by"] = event.data["_by"]
+    return shown

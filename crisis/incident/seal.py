@@ -17,7 +17,7 @@ from crisis.errors import ContentError
 
 KEY_ENV, KEY_FILE_ENV = "CRISIS_AUDIT_KEY", "CRISIS_AUDIT_KEY_FILE"
 FIXED_CLOCK_ENV = "CRISIS_ALLOW_FIXED_CLOCK"  # yes: tests and rehearsals only; every event written is marked
-SEAL, CLOCK = "_seal", "_clock"  # keys added to a sealed or fixed-clock event's data (covered by its hash)
+SEAL, CLOCK, BY = "_seal", "_clock", "_by"  # keys added to a sealed, fixed-clock or acted-for event's data (covered by its hash)
 MIN_KEY_BYTES = 16
 TRUE = ("yes", "true", "1", "on")
 
@@ -61,9 +61,12 @@ def fixed_clock_allowed(env: Mapping[str, str] = os.environ) -> bool:
     return env.get(FIXED_CLOCK_ENV, "").strip().lower() in TRUE
 
 
-def seal_data(data: dict, key: AuditKey | None, *, fixed_clock: bool) -> dict:
-    """`data` with the marks its event carries: the key's id, and the fixed clock it was written under."""
+def seal_data(data: dict, key: AuditKey | None, *, fixed_clock: bool, by: str | None = None) -> dict:
+    """`data` with the marks its event carries: the key's id, the fixed clock it was written under, and who acted
+    for the event's actor (a role that may act for others, with a bound identity)."""
     marked = dict(data)
+    if by is not None:
+        marked[BY] = by
     if key is not None:
         marked[SEAL] = key.id
     if fixed_clock:

@@ -31,7 +31,7 @@ def append_event(session: Session, incident: Incident, at: datetime, actor: str,
     if key is None and _database_is_keyed(session):
         raise RefusedError("the timelines of this database are keyed, and this process has no audit key to extend them",
                            hint=f"set {KEY_ENV} (or {KEY_ENV}_FILE) here as on the machines that wrote them")
-    data = seal_data(recorded.data(), key, fixed_clock=fixed_clock_allowed())
+    data = seal_data(recorded.data(), key, fixed_clock=fixed_clock_allowed(), by=session.info.get("crisis.acting_by"))
     seq = incident.event_count + 1
     prev = incident.head_hash if incident.event_count else GENESIS
     event = Event(incident_id=incident.id, seq=seq, at=at, actor=actor, kind=recorded.kind, data=data, prev_hash=prev,
