@@ -78,23 +78,19 @@ def width(stream=None) -> int | None:
 
 
 def cells(text: str) -> int:
-    """How many terminal columns `text` takes: East Asian wide characters and most emoji take two."""
-    import unicodedata
+    """How many terminal columns `text` takes (East Asian wide characters and most emoji take two): rich's measure."""
+    from rich.cells import cell_len
 
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return cell_len(text)
 
 
 def cut(text: str, columns: int) -> str:
     """`text` cut to at most `columns` terminal columns, ending with `…` when something was cut."""
     if cells(text) <= columns:
         return text
-    kept, used = [], 0
-    for char in text:
-        used += cells(char)
-        if used > columns - 1:
-            break
-        kept.append(char)
-    return "".join(kept) + "…"
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text, columns - 1).rstrip(" ") + "…"
 
 
 def styled(text: str):
