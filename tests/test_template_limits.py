@@ -89,3 +89,19 @@ def test_an_unknown_filter_is_named_with_its_line_and_a_suggestion(tmp_path):
     with pytest.raises(ContentError) as refused:
         render_template(path, {"brand": "Acme", "facts": {}})
     assert refused.value.message == f"{path}:2: no filter named 'uper'" and refused.value.hint == "did you mean upper?"
+
+
+def test_a_recursive_macro_stops_at_our_own_depth_whatever_python_allows(tmp_path):
+    """The depth cap is ours: with Python's recursion limit raised (as some libraries do), a macro calling itself
+    still stops after a few dozen calls, not when the CPU budget runs out (a different message)."""
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200_000)
+    try:
+        path = write(tmp_path, "Bonjour,\n{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}\nCordialement.\n")
+        with pytest.raises(ContentError) as stopped:
+            render_template(path, {"brand": "Acme", "facts": {}})
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "recursion too deep: more than 64 nested calls" in stopped.value.message

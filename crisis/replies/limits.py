@@ -24,6 +24,7 @@ MAX_OUTPUT = 200_000  # characters written per render, in the reply or in a macr
 MAX_STRING = 100_000  # characters of any one text an operation builds
 MAX_BUILT = 5_000_000  # characters all the operations of a render may build together
 MAX_INT_BITS = 4_096  # a number of about 1,200 digits: no reply needs more
+MAX_DEPTH = 64  # nested calls (a macro calling a macro…): our own cap, whatever Python's recursion limit is set to
 _FORMAT_SPEC = re.compile(r"%[^%a-zA-Z]*[a-zA-Z%]")
 _NUMBER = re.compile(r"\d+")
 
@@ -37,7 +38,7 @@ class Budget:
 
     def __init__(self, *, seconds: float = MAX_SECONDS) -> None:
         self.deadline = time.thread_time() + seconds
-        self.seconds, self.operations, self.output, self.built = seconds, 0, 0, 0
+        self.seconds, self.operations, self.output, self.built, self.depth = seconds, 0, 0, 0, 0
 
     def spend(self, operations: int = 1) -> None:
         self.operations += operations
@@ -45,6 +46,17 @@ class Budget:
             raise LimitExceeded(f"more than {MAX_OPERATIONS:,} operations (loop turns, calls, operators)")
         if self.operations % 16 == 0 and time.thread_time() > self.deadline:
             raise LimitExceeded(f"rendering took more than {self.seconds:g} s of CPU")
+
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """One call deeper for the time of the block. Raises LimitExceeded past MAX_DEPTH."""
+        if self.depth >= MAX_DEPTH:
+            raise LimitExceeded(f"a macro or loop calls itself without end (recursion too deep: more than {MAX_DEPTH} nested calls)")
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def build(self, characters: int) -> None:
         """Account for a text about to be built, before it is. Raises LimitExceeded."""

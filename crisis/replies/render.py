@@ -73,9 +73,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             if __obj.__name__ == "join" and args and not isinstance(args[0], Sized):
                 args = (list(limits.loop(args[0])), *args[1:])
             limits.check_str_method(owner, __obj.__name__, args)
-        else:
-            limits.current().spend(CALL_COST)
-        return super().call(__context, __obj, *args, **kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
+        budget = limits.current()
+        budget.spend(CALL_COST)
+        with budget.nested():
+            return super().call(__context, __obj, *args, **kwargs)
 
 
 _FILTER_CHECKS = {  # filter → the size, at most, of what it builds from (value, *args)
