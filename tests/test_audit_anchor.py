@@ -221,3 +221,24 @@ def test_an_unknown_audit_setting_is_named_with_its_line(workspace, cli):
     context.settings.cache_clear()
     result = cli("audit", "verify", code=5)
     assert "crisis.toml:" in result.stderr and "audit.anchors: unknown key" in result.stderr and "keys of [audit]: anchor" in result.stderr
+
+
+def test_the_roster_log_rewritten_end_to_end_is_found_by_the_anchor(workspace, cli, tmp_path, sql):
+    """An applied roster's log rebuilt from scratch verifies on its own (every hash recomputed); the anchor kept its head."""
+    from tests.test_oncall_governance import roster_text
+
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    path = tmp_path / "anchors.jsonl"
+    cli("audit", "anchor", "--to", str(path))
+    assert json.loads(path.read_text(encoding="utf-8"))["logs"]["roster"]["count"] == 1
+    assert "checked against the anchor" in cli("audit", "verify", "--anchor", str(path)).stdout
+
+    sql("DELETE FROM applied_roster")  # then a forged roster applied as the first one, with a chain of its own
+    (workspace / "oncall.yaml").write_text(roster_text().replace("roles: [legal]", "roles: [legal, comms_lead]"), encoding="utf-8")
+    cli("oncall", "apply", "--as", "mallory")
+    assert "hash chain verified: 1 roster(s)" in cli("oncall", "history").stderr
+    result = cli("audit", "verify", "--anchor", str(path), code=8)
+    assert "TAMPERED applied roster #1 is not the one anchored at 2026-11-20T10:00:00+00:00: the roster log was rewritten" in result.stderr
+    sql("DELETE FROM applied_roster")
+    assert "the roster log ends at #0, below the #1 anchored" in cli("audit", "verify", "--anchor", str(path), code=8).stderr

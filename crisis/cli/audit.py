@@ -51,6 +51,10 @@ def verify(ref: str | None = typer.Argument(None, metavar="[REF]", help="One inc
                               or replay_replies(session, incident, timeline=timeline) or ""))
         breaks += [str(b) for b in find_downgrades(checks)]
         lost = check_anchor(session, anchored) if anchored else []
+        if anchored and "roster" in anchored.get("logs", {}):
+            from crisis.oncall.governance import check_roster_log_head
+
+            lost += check_roster_log_head(session, anchored["logs"]["roster"], anchored["at"])
     breaks = [b for b in breaks if b]
     problem = signature_problem(anchored, key) if anchored else None
     if problem and problem[1]:
@@ -80,7 +84,8 @@ def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append th
                                                              "(signed with CRISIS_WEBHOOK_SECRET).")] = None,
                  git: Annotated[Path | None, typer.Option("--git", help="Commit the anchor in this git repository "
                                                           "(signed when it is configured to sign).")] = None) -> None:
-    """Export the head of every timeline (reference, event count, head hash) and the count of incidents, at the
+    """Export the head of every timeline (reference, event count, head hash), the count of incidents and the head of
+    the applied rosters' log, at the
     clock's time, HMAC-signed when CRISIS_AUDIT_KEY is set, to a file, a webhook or a git commit kept outside the
     database. `crisis audit verify --anchor FILE` then finds an incident deleted or a timeline truncated or
     rewritten since. Run it from cron, e.g. hourly.
@@ -90,6 +95,7 @@ def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append th
     from crisis.incident.anchor import build_anchor, dump_anchor
     from crisis.incident.anchor_store import append_anchor, commit_anchor
     from crisis.incident.seal import audit_key
+    from crisis.oncall.governance import roster_log_head
 
     to = to or (context.settings().anchor if not (webhook or git) else None)
     if not (to or webhook or git):
@@ -98,7 +104,7 @@ def anchor_heads(to: Annotated[Path | None, typer.Option("--to", help="Append th
     runtime = context.runtime()
     key = audit_key(runtime.env)
     with context.unit_of_work() as session:
-        anchor = build_anchor(session, runtime.clock.now(), key=key)
+        anchor = build_anchor(session, runtime.clock.now(), key=key, logs={"roster": roster_log_head(session)})
     line, what = dump_anchor(anchor), f"{anchor['incidents']} incident(s) at {anchor['at']}"
     if webhook:
         _post(runtime, webhook, anchor, what)

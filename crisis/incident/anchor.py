@@ -20,11 +20,15 @@ from crisis.incident.timeline import find_event
 FORMAT = "crisis-anchor/1"
 
 
-def build_anchor(session: Session, now: datetime, *, key: AuditKey | None) -> dict[str, Any]:
-    """The anchor of the database as it stands: every chain's head and the count of incidents, signed with `key`."""
+def build_anchor(session: Session, now: datetime, *, key: AuditKey | None,
+                 logs: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The anchor of the database as it stands: every chain's head and the count of incidents, with the heads of
+    other hash-chained `logs` ({"roster": {"count": …, "head_hash": …}}), signed with `key`."""
     chains = [{"ref": i.ref, "event_count": i.event_count, "head_hash": i.head_hash} for i in list_incidents(session)]
     anchor: dict[str, Any] = {"format": FORMAT, "at": now.isoformat(), "incidents": len(chains), "chains": chains,
                               "key_id": key.id if key else None}
+    if logs:
+        anchor["logs"] = logs
     anchor["signature"] = _sign(anchor, key) if key else None
     return anchor
 
@@ -43,7 +47,8 @@ def parse_anchor(text: str, where: str) -> dict[str, Any]:
     try:
         anchor = json.loads(line)
         ok = anchor.get("format") == FORMAT and isinstance(anchor["incidents"], int) and all(
-            isinstance(c["ref"], str) and isinstance(c["event_count"], int) and isinstance(c["head_hash"], str) for c in anchor["chains"])
+            isinstance(c["ref"], str) and isinstance(c["event_count"], int) and isinstance(c["head_hash"], str) for c in anchor["chains"]) \
+            and all(isinstance(h["count"], int) and isinstance(h["head_hash"], str) for h in anchor.get("logs", {}).values())
     except (ValueError, KeyError, TypeError, AttributeError):
         ok = False
     if not ok:

@@ -152,6 +152,26 @@ def verify_applied(session: Session) -> tuple[list[str], list[str]]:
     return problems, unchecked
 
 
+def roster_log_head(session: Session) -> dict[str, int | str]:
+    """The head of the log of applied rosters, for an anchor kept outside the database."""
+    newest = find_newest(session)
+    return {"count": newest.seq if newest else 0, "head_hash": newest.hash if newest else GENESIS}
+
+
+def check_roster_log_head(session: Session, head: dict, when: str) -> list[str]:
+    """What the roster log lost or rewrote since an anchor recorded its `head` at `when`."""
+    count = head["count"]
+    if not count:
+        return []
+    newest = find_newest(session)
+    if newest is None or newest.seq < count:
+        return [f"the roster log ends at #{newest.seq if newest else 0}, below the #{count} anchored at {when}: applied rosters were deleted"]
+    anchored = session.get(AppliedRoster, count)
+    if anchored is None or anchored.hash != head["head_hash"]:
+        return [f"applied roster #{count} is not the one anchored at {when}: the roster log was rewritten"]
+    return []
+
+
 def roster_drift(session: Session, path: Path | None) -> str | None:
     """A warning line when the workspace's roster file differs from the roster applied to the database (which
     governs), or when a shared (PostgreSQL) database has none applied; None when they match, when the file is
