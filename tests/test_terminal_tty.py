@@ -136,3 +136,42 @@ def test_json_is_the_same_bytes_on_a_terminal_and_through_a_pipe(desk, args):
     code, out = in_terminal(*args, cwd=ws, env=env)
     piped = in_pipe(*args, cwd=ws, env=env)
     assert code == 0 and out == piped.stdout and "\x1b[" not in out
+
+
+def test_outbox_shows_failed_pages_in_red_and_nothing_of_a_hostile_peer_reaches_the_terminal(tmp_path):
+    """A webhook peer answering a redirect to `ESC ] 0 ; … BEL`: the page fails (a POST is never redirected), `oncall
+    outbox` shows it in red on a terminal and plain through a pipe, and none of the peer's escapes reach either."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Hostile(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(302)
+            self.send_header("Location", "https://x.example/\x1b]0;pwned\x07\x1b[2J")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRISIS_") and k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env.update(CRISIS_USER="ana", TERM="xterm-256color", CRISIS_NOW="2026-11-20T09:00:00+00:00", CRISIS_ALLOW_FIXED_CLOCK="yes")
+    try:
+        assert in_pipe("init", "ws", cwd=tmp_path, env=env).returncode == 0
+        ws = tmp_path / "ws"
+        roster = (Path(__file__).parent / "data" / "oncall" / "roster.yaml").read_text(encoding="utf-8")
+        (ws / "oncall.yaml").write_text(roster.replace("WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/hook"), encoding="utf-8")
+        assert in_pipe("open", "-p", "bad_buzz", "-t", "Photo", "--severity", "SEV1", cwd=ws, env=env).returncode == 0
+        in_pipe("tick", cwd=ws, env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    code, shown = in_terminal("oncall", "outbox", "--status", "failed", cwd=ws, env=env, columns=200)
+    assert code == 0 and "a POST is never redirected" in shown
+    assert "\x1b]0;" not in shown and "\x1b[2J" not in shown  # only colour codes reach the terminal
+    assert re.search(r"\x1b\[[0-9;]*31[0-9;]*mFAILED", shown) or re.search(r"\x1b\[1;31mFAILED", shown), shown
+    piped = in_pipe("oncall", "outbox", "--status", "failed", cwd=ws, env=env).stdout
+    assert "FAILED" in piped and not SGR.search(piped) and "\x1b" not in piped

@@ -244,10 +244,17 @@ def outbox(status: Annotated[str | None, typer.Option("--status", help="pending,
     if not rows:
         typer.echo("The outbox is empty." if status is None else f"No {status} notification.", err=True)
         return
-    for n in rows:
-        typer.echo(f"#{n['id']:<4} {n['created_at'][:16].replace('T', ' ')}  {n['status'].upper():<7} {n['kind']:<7} "
-                   f"{n['channel']:<7} {n['target']:<28} attempts {n['attempts']}" + (f"  {n['ref']}" if n["ref"] else "")
-                   + ("  [DRILL]" if n["is_drill"] else "") + (f"  last error: {n['last_error']}" if n["last_error"] else ""))
+    from crisis.cli.terminal import console, printable, styled
+
+    lines = [printable(f"#{n['id']:<4} {n['created_at'][:16].replace('T', ' ')}  {n['status'].upper():<7} {n['kind']:<7} "
+                       f"{n['channel']:<7} {n['target']:<28} attempts {n['attempts']}" + (f"  {n['ref']}" if n["ref"] else "")
+                       + ("  [DRILL]" if n["is_drill"] else "") + (f"  last error: {n['last_error']}" if n["last_error"] else ""))
+             for n in rows]  # a peer's error message is text from outside
+    if (out := console()) is not None:
+        out.print(styled("\n".join(lines)), soft_wrap=True)
+        return
+    for line in lines:
+        typer.echo(line)
 
 
 @app.command()
