@@ -67,7 +67,16 @@ def _insert(session: Session, table: str, columns: tuple[str, ...], rows: Sequen
 
 
 def _converted(get: Callable[[dict[str, Any]], Any], convert: Callable[[datetime | None], Any]) -> Callable[[dict[str, Any]], Any]:
-    return lambda row: convert(get(row))
+    """`get` then `convert`, the last instant's conversion kept: a batch's rows share their `ingested_at`."""
+    last: list[Any] = [None, None]
+
+    def converted(row: dict[str, Any]) -> Any:
+        value = get(row)
+        if value is not last[0]:
+            last[:] = value, convert(value)
+        return last[1]
+
+    return converted
 
 
 def _utc(value: datetime) -> datetime:
@@ -78,7 +87,7 @@ def _utc(value: datetime) -> datetime:
 
 def _sqlite_instant(value: datetime | None) -> str | None:
     """As UTCDateTime then SQLAlchemy's SQLite DATETIME store it: naive UTC, always with microseconds."""
-    return None if value is None else _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return None if value is None else _utc(value).isoformat(" ", "microseconds")[:26]  # "+00:00" cut: the year is 4 digits
 
 
 def _aware_instant(value: datetime | None) -> datetime | None:
