@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -57,21 +58,23 @@ def _insert(session: Session, table: str, columns: tuple[str, ...], rows: Sequen
     dialect = connection.dialect
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     instant = _sqlite_instant if dialect.name == "sqlite" else _aware_instant
-    getters = [_converted(itemgetter(c), instant) if c in _INSTANTS else itemgetter(c) for c in columns]
+    get, width = itemgetter(*columns), len(columns)
+    instants = [i for i, c in enumerate(columns) if c in _INSTANTS]
     values = f"({', '.join([mark] * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     for start in range(0, len(rows), PAGE):
         page = rows[start:start + PAGE]
-        params = [get(row) for row in page for get in getters]
+        params = list(chain.from_iterable(map(get, page)))
+        for i in instants:
+            params[i::width] = map(_memo(instant), params[i::width])
         yield connection.exec_driver_sql(head + ", ".join([values] * len(page)) + suffix, tuple(params))
 
 
-def _converted(get: Callable[[dict[str, Any]], Any], convert: Callable[[datetime | None], Any]) -> Callable[[dict[str, Any]], Any]:
-    """`get` then `convert`, the last instant's conversion kept: a batch's rows share their `ingested_at`."""
+def _memo(convert: Callable[[datetime | None], Any]) -> Callable[[datetime | None], Any]:
+    """`convert`, the last instant's conversion kept: a batch's rows share their `ingested_at`."""
     last: list[Any] = [None, None]
 
-    def converted(row: dict[str, Any]) -> Any:
-        value = get(row)
+    def converted(value: datetime | None) -> Any:
         if value is not last[0]:
             last[:] = value, convert(value)
         return last[1]
