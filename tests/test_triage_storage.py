@@ -72,3 +72,17 @@ def test_a_naive_time_is_refused_as_utcdatetime_refuses_it(database_url):
                 store_mentions(session, [_mention(1, created_at=datetime(2026, 11, 20, 10))])
     finally:
         engine.dispose()
+
+
+def test_an_sqlite_that_takes_few_parameters_gets_smaller_statements(tmp_path):
+    """SQLite before 3.32 takes 999 parameters per statement: 200 rows of 15 columns go in several statements."""
+    import sqlite3
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with transaction(engine) as session:
+            session.connection().connection.dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+            stored = store_mentions(session, [_mention(i) for i in range(200)])
+        assert len(stored) == 200
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ as `crisis.db.UTCDateTime` writes it: UTC, naive text "YYYY-MM-DD HH:MM:SS.fffff
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from itertools import chain
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from crisis.triage.models import MentionMatch, MentionRow
 
 MENTION_KEY = ("source_id", "platform")  # the unique constraint that makes a mention stored once
-PAGE = 1000  # rows per statement: 16 columns × 1,000 stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+PAGE = 1000  # rows per statement at most: 15 columns × 1,000 stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 _INSTANTS = frozenset({"created_at", "ingested_at"})
 _MENTION_COLUMNS = tuple(c.name for c in MentionRow.__table__.columns if c.name != "id")
 _MATCH_COLUMNS = tuple(c.name for c in MentionMatch.__table__.columns if c.name != "id")
@@ -62,12 +63,19 @@ def _insert(session: Session, table: str, columns: tuple[str, ...], rows: Sequen
     instants = [i for i, c in enumerate(columns) if c in _INSTANTS]
     values = f"({', '.join([mark] * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    for start in range(0, len(rows), PAGE):
-        page = rows[start:start + PAGE]
+    size = min(PAGE, _most_parameters(connection.connection.dbapi_connection, dialect.name) // width)
+    for start in range(0, len(rows), size):
+        page = rows[start:start + size]
         params = list(chain.from_iterable(map(get, page)))
         for i in instants:
             params[i::width] = map(_memo(instant), params[i::width])
         yield connection.exec_driver_sql(head + ", ".join([values] * len(page)) + suffix, tuple(params))
+
+
+def _most_parameters(dbapi_connection: Any, backend: str) -> int:
+    """The most parameters one statement takes: 65,535 on PostgreSQL; on SQLite, the connection's own limit
+    (999 before SQLite 3.32, 32,766 since)."""
+    return dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if backend == "sqlite" else 65_535
 
 
 def _memo(convert: Callable[[datetime | None], Any]) -> Callable[[datetime | None], Any]:
