@@ -13,7 +13,8 @@ included): reading, validation, folding, matching, dedup, incidents, spikes, com
 The reference inserts the same rows, already parsed, with sqlite3's executemany in one transaction into
 a table of the same shape, in the same run. --storage-share runs the ingest again in-process with
 SQLAlchemy's events timing what SQLAlchemy and SQLite spend (statements, with SQLAlchemy's compiling and
-parameter processing, and commits; the instrumentation slows that run down).
+parameter processing; the bulk rows' driver SQL, from the cursor's start to its end; and commits; the
+instrumentation slows that run down).
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ class StorageTimer:
     def install(self) -> None:
         event.listen(Engine, "before_execute", self.before_statement)
         event.listen(Engine, "after_execute", self.after_statement)
+        # the bulk rows go through the driver's own SQL (exec_driver_sql), which fires only the cursor events
+        event.listen(Engine, "before_cursor_execute", self.before_driver_sql)
+        event.listen(Engine, "after_cursor_execute", self.after_driver_sql)
         event.listen(Session, "before_commit", self.before_commit)
         event.listen(Session, "after_commit", self.after_commit)
 
@@ -127,6 +131,14 @@ class StorageTimer:
 
     def after_statement(self, *args) -> None:
         if not self._in_commit:
+            self.total += time.perf_counter() - self._statement
+
+    def before_driver_sql(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if context is not None and context.compiled is None:
+            self._statement = time.perf_counter()
+
+    def after_driver_sql(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if context is not None and context.compiled is None and not self._in_commit:
             self.total += time.perf_counter() - self._statement
 
     def before_commit(self, *args) -> None:

@@ -175,3 +175,20 @@ def test_a_matcher_with_its_own_phrases():
     matcher = Matcher({"recall": Detection({"fr": ("rappel produit",), "en": ("product recall",)}, {"en": ("recall the meeting",)}, 85)})
     assert [m.phrase for m in matcher.matching("Rappel produit urgent !!")] == ["rappel produit"]
     assert matcher.matching("please recall the meeting notes") == []
+
+
+def test_the_common_words_are_kept_once_measured_and_measured_again_when_the_cache_is_bad(tmp_path, monkeypatch):
+    """The word shares read back from the cache are the measured ones; a damaged or foreign cache is measured again."""
+    from crisis.triage import lexicon
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = lexicon.shares_cache()
+    assert path.is_relative_to(tmp_path) and lexicon.read_shares(path) is None
+    measured = lexicon.measured_shares()
+    lexicon.write_shares(path, measured)
+    assert lexicon.read_shares(path) == measured and measured.get("piratage", 0) < measured["compte"] and "voleurs" in measured
+    for damaged in (b'{"compte": 0.001, "pira', b'["compte"]', b'{"compte": "often"}'):
+        path.write_bytes(damaged)
+        assert lexicon.read_shares(path) is None
+    (tmp_path / "file").write_text("")
+    lexicon.write_shares(tmp_path / "file" / "shares.json", measured)  # a folder that cannot be made: left alone, no error

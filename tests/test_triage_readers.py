@@ -140,3 +140,21 @@ def test_arbitrary_records_are_accepted_or_named(tmp_path, record):
         assert out.field in {*record, *GOOD}
     else:
         assert out.text.strip() and out.created_at.tzinfo is not None
+
+
+_JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(record=st.dictionaries(st.sampled_from(["id", "platform", "text", "created_at", "author_followers", "rating", "lang", "x"]),
+                              _JSON_VALUES, max_size=8))
+def test_a_line_is_read_as_json_reads_it(record):
+    """orjson reads the lines, json where they could differ: integers past 64 bits, NaN, lone surrogates, 1e400."""
+    from crisis.triage.readers import _parsed
+
+    line = json.dumps(record, ensure_ascii=bool(len(record) % 2))
+    assert repr(_parsed(line)) == repr(json.loads(line))
+    for tricky in ('{"id": 123456789012345678901234567890}', '{"id": -9223372036854775809}', '{"id": NaN}',
+                   '{"text": "\\ud800"}', '{"rating": 1e400}', '{"id": 18446744073709551616}'):
+        assert repr(_parsed(tricky)) == repr(json.loads(tricky))

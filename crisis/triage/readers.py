@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from crisis.errors import ContentError, NotFoundError, UsageError
 from crisis.triage.records import MAX_TEXT, OPTIONAL, REQUIRED, SENTIMENTS, BadField, Mention, Reject, fields
 
@@ -187,7 +189,7 @@ def _read_jsonl(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Ment
             continue
         text = text.lstrip("\ufeff") if number == 1 else text
         try:
-            record = json.loads(text)
+            record = _parsed(text)
         except (ValueError, RecursionError) as exc:
             why = getattr(exc, "msg", None) or ("too deeply nested" if isinstance(exc, RecursionError) else str(exc)[:80])
             yield Reject(label, number, "line", f"not JSON ({why})", text.rstrip("\n"))
@@ -196,6 +198,33 @@ def _read_jsonl(stream: BinaryIO, label: str, columns: Columns) -> Iterator[Ment
             yield Reject(label, number, "line", f"a JSON {type(record).__name__}, expected an object with {', '.join(REQUIRED)}", text.rstrip("\n"))
             continue
         yield _validated(record, label, number, text.rstrip("\n"), columns)
+
+def _parsed(text: str) -> Any:
+    """The JSON value of a line: orjson's, or json's wherever the two could differ (orjson refuses NaN, lone surrogates
+    and overflowing floats, which json reads, and reads integers past 64 bits as floats), so that a record is read,
+    and a bad one rejected, in the very words json gives. Raises ValueError, RecursionError."""
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return json.loads(text) if _widened(record) else record
+
+
+def _widened(value: Any) -> bool:
+    """Whether orjson may have read an integer past 64 bits as a float somewhere in `value`."""
+    kind = type(value)
+    if kind is float:
+        return not -_INT64 < value < _INT64
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return False
+    return any(_widened(v) for v in value if type(v) in _WIDENABLE)
+
+
+_INT64 = 2.0 ** 63
+_WIDENABLE = (float, dict, list)
+
 
 class _CsvLines:
     """The decoded lines of a CSV stream for csv.reader, numbered. The lines of the row being read are kept

@@ -176,6 +176,7 @@ class _Desk:
         self.matches: list[dict[str, Any]] = []  # this batch's match rows, written together by `measure`
         self.opened: set[int] = set()  # the incidents this batch opened
         self.weak: dict[str, list[datetime]] = {}  # this batch's lone keywords, by playbook
+        self.folds: dict[str, str] = {}  # texts folded when a rule reads them: most mentions join by thread or clause
 
     def _open_incidents(self, playbook_id: str) -> list[Incident]:
         if playbook_id not in self.open:
@@ -189,8 +190,14 @@ class _Desk:
         if incident.id not in self.recent:
             query = (select(MentionRow.text).join(MentionMatch, MentionMatch.mention_id == MentionRow.id)
                      .where(MentionMatch.incident_id == incident.id).order_by(MentionMatch.id.desc()).limit(RECENT_TEXTS))
-            self.recent[incident.id] = [fold(text) for text in self.session.scalars(query)]
+            self.recent[incident.id] = list(self.session.scalars(query))
         return self.recent[incident.id]
+
+    def _folded(self, text: str) -> str:
+        folded = self.folds.get(text)
+        if folded is None:
+            folded = self.folds[text] = fold(text)
+        return folded
 
     def take(self, mention_id: int, mention: Mention, verdicts: list[Verdict]) -> None:
         """Attach one matching mention (stored as row `mention_id`) to its incident, or open one for it."""
@@ -200,9 +207,8 @@ class _Desk:
                 self._record(mention_id, mention, verdict, None)
             return
         verdict = max(verdicts, key=lambda v: (v.match.score, bool(self._open_incidents(v.playbook_id)), v.playbook_id))
-        folded = fold(mention.text)
-        incident, why = self._belongs(mention, verdict, folded)
-        if incident is None and not self._may_open(mention, verdict, folded):
+        incident, why = self._belongs(mention, verdict)
+        if incident is None and not self._may_open(mention, verdict):
             self.tally.keyword_only += 1
             self._record(mention_id, mention, verdict, None)
             return
@@ -213,18 +219,19 @@ class _Desk:
         self.threads[thread_key(mention)] = incident
         self.phrases[verdict.playbook_id, verdict.match.clause] = incident
         self.fresh[incident.id].append(mention)
-        self.recent.setdefault(incident.id, []).insert(0, folded)
+        self.recent.setdefault(incident.id, []).insert(0, mention.text)
         del self.recent[incident.id][RECENT_TEXTS:]
         self.joined[incident.id].append({"mention": f"{mention.platform}:{mention.id}", "clause": verdict.match.clause,
                                          "words": verdict.match.words[:WORDS_LIMIT], "score": round(verdict.match.score, 1),
                                          "why": why, "created_at": mention.created_at.isoformat()})
 
-    def _may_open(self, mention: Mention, verdict: Verdict, folded: str) -> bool:
+    def _may_open(self, mention: Mention, verdict: Verdict) -> bool:
         """A phrase opens an incident; a lone keyword ("scandal", "petition") only beside the brand's name or under a
         post of its own account, and only once KEYWORD_VOLUME such mentions of the playbook arrived within an hour:
         one angry word is not a crisis."""
-        if len(fold(verdict.match.phrase).split()) > 1:
+        if len(self._folded(verdict.match.phrase).split()) > 1:
             return True
+        folded = self._folded(mention.text)
         if self.brand and fold(self.brand).replace(" ", "") not in folded.replace(" ", "") and not self._under_own_post(mention):
             return False
         recent = self.weak.setdefault(verdict.playbook_id, [])
@@ -246,7 +253,7 @@ class _Desk:
     def _brand_is(self, column):
         return column.is_(None) if self.brand is None else column == self.brand
 
-    def _belongs(self, mention: Mention, verdict: Verdict, folded: str) -> tuple[Incident | None, str]:
+    def _belongs(self, mention: Mention, verdict: Verdict) -> tuple[Incident | None, str]:
         candidates = self._open_incidents(verdict.playbook_id)
         if not candidates:
             return None, ""
@@ -268,9 +275,10 @@ class _Desk:
             MentionMatch.incident_id.in_(ids), MentionMatch.phrase == clause).order_by(MentionMatch.id.desc()).limit(1))
         if same_phrase is not None:
             return next(i for i in candidates if i.id == same_phrase), f"same clause ({clause})"
+        folded = self._folded(mention.text)
         words = self._words(folded)
         for incident in reversed(candidates):
-            for text in self._recent_texts(incident):
+            for text in map(self._folded, self._recent_texts(incident)):
                 shared = sorted(words & self._words(text))
                 if shared:
                     return incident, f"close text (shares {', '.join(shared[:3])!r})"
