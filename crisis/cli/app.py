@@ -52,6 +52,8 @@ class _LazyCommands(MutableMapping):
                 raise KeyError(name)
             holder = typer.Typer(rich_markup_mode=None)
             mount(name, holder)
+            if not isinstance(COMMANDS[name], tuple):  # build this command alone: its siblings are built if asked for
+                holder.registered_commands = [c for c in holder.registered_commands if c.name == name]
             holder.command("_")(lambda: None)  # so that typer always builds a group, even of one command
             self._loaded.update((n, c) for n, c in typer.main.get_group(holder).commands.items() if n in COMMANDS)
         return self._loaded[name]
