@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crisis.incident.models import Event, Incident
-from crisis.incident.service import allowed_actions, pinned_playbook, situation
+from crisis.incident.reading import allowed_actions, pinned_playbook, situation
 from crisis.incident.story import describe
 from crisis.incident.timeline import list_events
 
