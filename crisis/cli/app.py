@@ -8,6 +8,7 @@ modules register.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 import threading
@@ -146,16 +147,25 @@ def main() -> None:
     """The `crisis` command. The cyclic garbage collector waits for the first second: starting a command builds a few
     hundred thousand long-lived objects (SQLAlchemy, typer, the models) and every full collection meanwhile would walk
     them all again (a tenth of `crisis show`). A command still running after that second (watch, ingest, a drill) gets
-    the collector back, with the startup objects frozen out of its way."""
+    the collector back, with the startup objects frozen out of its way. When the process ends, its database
+    connections are closed, then the objects are frozen (atexit): the interpreter's last collection would otherwise
+    walk them all only to free memory the system takes back anyway (a fifth of `crisis show`)."""
     gc.disable()
     resume = threading.Timer(STARTUP_SECONDS, _resume_collector)
     resume.daemon = True
     resume.start()
+    if not _AT_EXIT:
+        _AT_EXIT.append(atexit.register(gc.freeze))  # runs before the interpreter's last collection
     try:
         sys.exit(app(prog_name="crisis"))
     finally:
         resume.cancel()
+        if (context := sys.modules.get("crisis.cli.context")) is not None:  # a command ran: close its connections now
+            context.reset()
         gc.enable()  # a caller in the same process (a test, an embedding) keeps its collector
+
+
+_AT_EXIT: list = []
 
 
 def _resume_collector() -> None:
