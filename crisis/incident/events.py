@@ -17,17 +17,51 @@ from typing import Any, ClassVar
 KINDS: dict[str, type[TimelineEvent]] = {}
 
 
-# Frozen, with the equality, hash and repr of a dataclass written once in the base rather than generated per
-# kind: Python 3.11 compiles every generated method apart, and these are imported by every command (`show` too).
-_event = dataclass(frozen=True, eq=False, repr=False)
+# A lighter base than a frozen dataclass per kind: construction, immutability, equality, hash and repr are the base's,
+# written once. Python 3.11 compiles each method a dataclass generates apart, and every command imports these kinds
+# (`crisis show` too); `dataclasses.fields`, `replace` and `asdict` work on them as on any dataclass.
+_event = dataclass(init=False, eq=False, repr=False)
 
 
 @_event
 class TimelineEvent:
     """What one timeline event recorded. Subclasses name their `kind`; fields ending in `_at` are instants.
-    Two events are equal when they are of the same kind with equal fields, as dataclasses are."""
+    Built by keyword (or position) like a dataclass, immutable like a frozen one (`FrozenInstanceError`), equal to
+    an event of the same kind with equal fields. Raises TypeError for an unknown or missing argument."""
 
     kind: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            KINDS[cls.kind] = cls
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = dataclasses.fields(self)
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} positional arguments but {len(args)} were given")
+        for f, value in zip(fields, args):
+            if f.name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {f.name!r}")
+            kwargs[f.name] = value
+        for f in fields:
+            if f.name in kwargs:
+                value = kwargs.pop(f.name)
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            elif f.default is not dataclasses.MISSING:
+                value = f.default
+            else:
+                raise TypeError(f"{type(self).__name__}() missing required argument {f.name!r}")
+            object.__setattr__(self, f.name, value)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
@@ -43,11 +77,6 @@ class TimelineEvent:
     def __repr__(self) -> str:
         fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)
         return f"{self.__class__.__qualname__}({fields})"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.kind:
-            KINDS[cls.kind] = cls
 
     def data(self) -> dict[str, Any]:
         """The JSON dict stored (and hashed) for this event."""
