@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 
 # Registered before main(), so it runs after main's own exit handler (atexit is last in, first out).
-PROBE = """import atexit, gc, sys
+# The threading hook runs only in the interpreter's own shutdown (a read-only command leaves before it).
+PROBE = """import atexit, gc, os, sys
 from crisis.cli import context
 atexit.register(lambda: print(f"frozen={gc.get_freeze_count() > 0} engines={len(context._ENGINES)}", file=sys.stderr))
+import threading
+threading._register_atexit(lambda: os.write(2, b"interpreter shutdown"))
 sys.argv = ["crisis", *sys.argv[1:]]
 from crisis.cli import main
 main()
@@ -41,6 +44,18 @@ def test_a_command_ends_with_its_connections_closed_and_its_objects_frozen(works
     shown = _crisis(workspace, "show", "INC-0001")
     assert shown.returncode == 0, shown.stderr
     assert "Compte Instagram piraté" in shown.stdout and "frozen=True engines=0" in shown.stderr
+    assert shown.stdout.rstrip().splitlines()[-1].startswith("  allowed now:")  # all of it, flushed before leaving
+
+
+def test_a_read_only_command_leaves_without_the_teardown_and_a_writing_one_does_not(workspace):
+    """show, list and timeline leave once flushed and closed (exit handlers run, modules not torn down); a command
+    that changes something ends as any Python process does."""
+    opened = _crisis(workspace, "open", "-p", "hijacked_account", "-t", "Avis négatifs en rafale")
+    assert opened.returncode == 0 and "interpreter shutdown" in opened.stderr
+    for args, says in ((("show", "INC-0001"), "allowed now:"), (("list",), "INC-0001"), (("timeline", "INC-0001"), "opened on")):
+        read = _crisis(workspace, *args)
+        assert read.returncode == 0 and says in read.stdout, read.stderr
+        assert "frozen=True engines=0" in read.stderr and "interpreter shutdown" not in read.stderr, args
 
 
 def test_what_a_command_wrote_is_there_for_the_next(workspace):
