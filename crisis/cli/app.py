@@ -166,19 +166,19 @@ def main() -> None:
     if not _AT_EXIT:
         _AT_EXIT.append(atexit.register(gc.freeze))  # runs before the interpreter's last collection
     _RAN[0] = None
-    code: int | str | None = 0
+    ended: list[SystemExit] = []  # how the command ended, if it did (any other exception prints its traceback)
     try:
         sys.exit(app(prog_name="crisis"))
     except SystemExit as exc:
-        code = exc.code
+        ended.append(exc)
         raise
     finally:
         resume.cancel()
         if (context := sys.modules.get("crisis.cli.context")) is not None:  # a command ran: close its connections now
             context.reset()
         gc.enable()  # a caller in the same process (a test, an embedding) keeps its collector
-        if _RAN[0] in READ_ONLY and all(t.daemon or t is threading.main_thread() for t in threading.enumerate()):
-            _leave(code)
+        if ended and _RAN[0] in READ_ONLY and all(t.daemon or t is threading.main_thread() for t in threading.enumerate()):
+            _leave(ended[0].code)
 
 
 def _leave(code: int | str | None) -> NoReturn:
