@@ -1,4 +1,4 @@
-"""The timeline's events: one frozen dataclass per kind, written by the services and read back by
+"""The timeline's events: one immutable dataclass per kind (on the light base below), written by the services and read back by
 `show`, `timeline`, reports and drill scoring alike.
 
 An event is stored as its `kind` and a JSON `data` dict whose keys are the field names (`from_`
