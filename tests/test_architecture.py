@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crisis"
 LAYERS = {
     "crisis": 0, "crisis.errors": 0, "crisis.clock": 0, "crisis.settings": 0, "crisis.yamlfile": 1,
     "crisis.playbook": 1,
-    "crisis.incident": 1, "crisis.incident.models": 2, "crisis.incident.service": 3, "crisis.incident.timeline": 3,
+    "crisis.incident": 1, "crisis.incident.models": 2, "crisis.incident.service": 3, "crisis.incident.reading": 3, "crisis.incident.timeline": 3,
     "crisis.incident.deadlines": 3, "crisis.incident.detail": 3,
     "crisis.incident.seal": 2, "crisis.incident.anchor_store": 2, "crisis.incident.replay": 3, "crisis.incident.anchor": 3,
     "crisis.replies.replay": 3,
@@ -37,6 +37,7 @@ OWNERS = {  # third-party library → the only modules allowed to import it
     "rich": ("crisis.cli",),
     "jinja2": ("crisis.replies.render", "crisis.report.render"),
     "sqlalchemy": ("crisis.db", "crisis.migrations", "crisis.runtime", "crisis.scheduler", "crisis.incident.replay", "crisis.incident.anchor",
+                   "crisis.incident.reading",
                    "crisis.replies.replay") + tuple(
         f"crisis.{domain}.{role}" for domain in ("incident", "triage", "replies", "oncall", "outbox", "drill", "report")
         for role in ("models", "storage", "service", "timeline", "detail", "volume", "heartbeat", "governance", "queue", "delivery", "reactions", "simulator", "live",

@@ -8,10 +8,13 @@ modules register.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
 import sys
 import threading
 from collections.abc import Iterator, MutableMapping
+from typing import NoReturn
 from importlib import import_module
 
 import typer
@@ -52,6 +55,8 @@ class _LazyCommands(MutableMapping):
                 raise KeyError(name)
             holder = typer.Typer(rich_markup_mode=None)
             mount(name, holder)
+            if not isinstance(COMMANDS[name], tuple):  # build this command alone: its siblings are built if asked for
+                holder.registered_commands = [c for c in holder.registered_commands if c.name == name]
             holder.command("_")(lambda: None)  # so that typer always builds a group, even of one command
             self._loaded.update((n, c) for n, c in typer.main.get_group(holder).commands.items() if n in COMMANDS)
         return self._loaded[name]
@@ -86,6 +91,7 @@ class _Group(TyperGroup):
             report(exc)
             raise typer.Exit(exc.exit_code) from None
         finally:
+            _RAN[0] = ctx.invoked_subcommand
             context.end_command()
 
 
@@ -138,22 +144,55 @@ def _options(show_version: bool = typer.Option(False, "--version", callback=_ver
 
 
 STARTUP_SECONDS = 1.0
+# Commands that only read the database and print: once their output is flushed and their connections closed,
+# nothing of the process is left to save, and they leave without the interpreter's teardown (see `main`).
+READ_ONLY = frozenset({"show", "list", "timeline"})
+_RAN: list[str | None] = [None]  # the command the root group ran last
+_AT_EXIT: list = []
 
 
 def main() -> None:
     """The `crisis` command. The cyclic garbage collector waits for the first second: starting a command builds a few
     hundred thousand long-lived objects (SQLAlchemy, typer, the models) and every full collection meanwhile would walk
     them all again (a tenth of `crisis show`). A command still running after that second (watch, ingest, a drill) gets
-    the collector back, with the startup objects frozen out of its way."""
+    the collector back, with the startup objects frozen out of its way. When the process ends, its database
+    connections are closed, then the objects are frozen (atexit): the interpreter's last collection would otherwise
+    walk them all only to free memory the system takes back anyway (a fifth of `crisis show`). A READ_ONLY command
+    then leaves at once (`_leave`): the interpreter's teardown of every module would take another tenth."""
     gc.disable()
     resume = threading.Timer(STARTUP_SECONDS, _resume_collector)
     resume.daemon = True
     resume.start()
+    if not _AT_EXIT:
+        _AT_EXIT.append(atexit.register(gc.freeze))  # runs before the interpreter's last collection
+    _RAN[0] = None
+    ended: list[SystemExit] = []  # how the command ended, if it did (any other exception prints its traceback)
     try:
         sys.exit(app(prog_name="crisis"))
+    except SystemExit as exc:
+        ended.append(exc)
+        raise
     finally:
         resume.cancel()
+        if (context := sys.modules.get("crisis.cli.context")) is not None:  # a command ran: close its connections now
+            context.reset()
         gc.enable()  # a caller in the same process (a test, an embedding) keeps its collector
+        if ended and _RAN[0] in READ_ONLY and all(t.daemon or t is threading.main_thread() for t in threading.enumerate()):
+            _leave(ended[0].code)
+
+
+def _leave(code: int | str | None) -> NoReturn:
+    """End the process as `sys.exit(code)` would, the exit handlers run and the output flushed, without tearing
+    down every module first (the system frees the memory). Only for a command that wrote nothing but its output."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`crisis show | head -1`), a stream closed
+            pass
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 def _resume_collector() -> None:

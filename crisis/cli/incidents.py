@@ -53,7 +53,7 @@ def list_(
     Example: crisis list --open
     """
     from crisis.incident.detail import incident_summary
-    from crisis.incident.service import list_incidents
+    from crisis.incident.reading import list_incidents
 
     with context.unit_of_work() as session:
         rows = [incident_summary(i) for i in list_incidents(session, open_only=open_only, playbook_id=playbook)]
@@ -110,7 +110,7 @@ def show(ref: Ref, as_json: Json = False) -> None:
     """
     from crisis.cli.terminal import console, cut, print_styled, printable, width
     from crisis.cli.views import incident_detail, show_text
-    from crisis.incident.service import get_incident
+    from crisis.incident.reading import get_incident
     from crisis.oncall.governance import roster_drift
     from crisis.oncall.heartbeat import last_heartbeat
 
@@ -142,7 +142,7 @@ def timeline(ref: Ref, as_json: Json = False) -> None:
     from crisis.cli.terminal import console, printable
     from crisis.cli.views import local
     from crisis.incident.detail import event_dict
-    from crisis.incident.service import get_incident
+    from crisis.incident.reading import get_incident
     from crisis.incident.timeline import list_events
 
     with context.unit_of_work() as session:

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crisis.incident.models import Event, Incident
-from crisis.incident.service import allowed_actions, pinned_playbook, situation
+from crisis.incident.lifecycle import allowed
+from crisis.incident.reading import pinned_playbook, situation
+from crisis.incident.rules import Situation
 from crisis.incident.story import describe
 from crisis.incident.timeline import list_events
 
@@ -29,6 +31,7 @@ def incident_detail(session: Session, incident: Incident, now: datetime, *, even
     step = playbook.find_step(incident.state.split(".", 1)[1]) if incident.state.startswith("responding.") else None
     done = {(m.step_id, m.item_id): m for m in incident.marks}
     facts = {f.fact_id: f for f in incident.facts}
+    now_stands = situation(incident, playbook)  # read once for both what is allowed and what is awaited
     return {
         **incident_summary(incident),
         "lang": lang,
@@ -48,14 +51,15 @@ def incident_detail(session: Session, incident: Incident, now: datetime, *, even
             "what_happened": incident.review.what_happened, "what_gained": incident.review.what_gained,
             "follow_ups": [{"action": f.action, "owner": f.owner, "due_on": f.due_on.isoformat()} for f in incident.review.follow_ups]},
         "events": [event_dict(e, lang) for e in list_events(session, incident, last=events)],
-        "allowed": allowed_actions(session, incident),
-        "waiting_for": waiting_for(session, incident),
+        "allowed": allowed(playbook, incident.state, now_stands),
+        "waiting_for": waiting_for(session, incident, now_stands=now_stands),
     }
 
 
-def waiting_for(session: Session, incident: Incident) -> list[str]:
+def waiting_for(session: Session, incident: Incident, *, now_stands: Situation | None = None) -> list[str]:
     """What the incident waits for before it can move on, in its language: the facts still needed, the
-    unticked items and the statement the current step requires. Empty once closed or dismissed."""
+    unticked items and the statement the current step requires. Empty once closed or dismissed. `now_stands`:
+    the incident's situation if the caller has read it already."""
     playbook, fr = pinned_playbook(session, incident), incident.lang == "fr"
     if incident.state in ("closed", "dismissed"):
         return []
@@ -71,7 +75,7 @@ def waiting_for(session: Session, incident: Incident) -> list[str]:
     if step is not None:
         done = {m.item_id for m in incident.marks if m.step_id == step.id}
         wanted += [(f"la case {i.id} : {i.label('fr')}" if fr else f"item {i.id}: {i.label('en')}") for i in step.checklist if i.id not in done]
-        if step.reply and step.id not in situation(incident, playbook).published:
+        if step.reply and step.id not in (now_stands if now_stands is not None else situation(incident, playbook)).published:
             wanted.append(f"la déclaration {step.reply}, publiée" if fr else f"the statement {step.reply}, published")
     if incident.state == "resolved" and incident.review is None:
         wanted.append("le retour d'expérience (crisis review)" if fr else "the post-incident review (crisis review)")

@@ -1,4 +1,4 @@
-"""The timeline's events: one frozen dataclass per kind, written by the services and read back by
+"""The timeline's events: one immutable dataclass per kind (on the light base below), written by the services and read back by
 `show`, `timeline`, reports and drill scoring alike.
 
 An event is stored as its `kind` and a JSON `data` dict whose keys are the field names (`from_`
@@ -17,9 +17,17 @@ from typing import Any, ClassVar
 KINDS: dict[str, type[TimelineEvent]] = {}
 
 
-@dataclass(frozen=True)
+# A lighter base than a frozen dataclass per kind: construction, immutability, equality, hash and repr are the base's,
+# written once. Python 3.11 compiles each method a dataclass generates apart, and every command imports these kinds
+# (`crisis show` too); `dataclasses.fields`, `replace` and `asdict` work on them as on any dataclass.
+_event = dataclass(init=False, eq=False, repr=False)
+
+
+@_event
 class TimelineEvent:
-    """What one timeline event recorded. Subclasses name their `kind`; fields ending in `_at` are instants."""
+    """What one timeline event recorded. Subclasses name their `kind`; fields ending in `_at` are instants.
+    Built by keyword (or position) like a dataclass, immutable like a frozen one (`FrozenInstanceError`), equal to
+    an event of the same kind with equal fields. Raises TypeError for an unknown or missing argument."""
 
     kind: ClassVar[str] = ""
 
@@ -27,6 +35,48 @@ class TimelineEvent:
         super().__init_subclass__(**kwargs)
         if cls.kind:
             KINDS[cls.kind] = cls
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = dataclasses.fields(self)
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__}() takes {len(fields)} positional arguments but {len(args)} were given")
+        for f, value in zip(fields, args):
+            if f.name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument {f.name!r}")
+            kwargs[f.name] = value
+        for f in fields:
+            if f.name in kwargs:
+                value = kwargs.pop(f.name)
+            elif f.default_factory is not dataclasses.MISSING:
+                value = f.default_factory()
+            elif f.default is not dataclasses.MISSING:
+                value = f.default
+            else:
+                raise TypeError(f"{type(self).__name__}() missing required argument {f.name!r}")
+            object.__setattr__(self, f.name, value)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)
+        return f"{self.__class__.__qualname__}({fields})"
 
     def data(self) -> dict[str, Any]:
         """The JSON dict stored (and hashed) for this event."""
@@ -65,7 +115,7 @@ def _instant(raw: Any) -> Any:
     return datetime.fromisoformat(raw) if isinstance(raw, str) else raw
 
 
-@dataclass(frozen=True)
+@_event
 class Unrecognised(TimelineEvent):
     """An event of a kind this version does not know (written by a newer one): shown by its kind."""
 
@@ -78,7 +128,7 @@ class Unrecognised(TimelineEvent):
 
 # The lifecycle -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@_event
 class Opened(TimelineEvent):
     kind: ClassVar[str] = "opened"
     playbook: str = ""
@@ -93,7 +143,7 @@ class Opened(TimelineEvent):
     deadlines_armed: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class Transition(TimelineEvent):
     kind: ClassVar[str] = "transition"
     trigger: str = ""
@@ -105,7 +155,7 @@ class Transition(TimelineEvent):
     deadlines_armed: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class Escalated(TimelineEvent):
     kind: ClassVar[str] = "escalated"
     from_: str = ""
@@ -113,7 +163,7 @@ class Escalated(TimelineEvent):
     why: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class SeverityChanged(TimelineEvent):
     kind: ClassVar[str] = "severity_changed"
     from_: str = ""
@@ -122,7 +172,7 @@ class SeverityChanged(TimelineEvent):
     deadlines_moved: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class FactSet(TimelineEvent):
     kind: ClassVar[str] = "fact_set"
     fact: str = ""
@@ -130,21 +180,21 @@ class FactSet(TimelineEvent):
     previous: Any = None
 
 
-@dataclass(frozen=True)
+@_event
 class Checked(TimelineEvent):
     kind: ClassVar[str] = "checked"
     step: str = ""
     item: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class Unchecked(TimelineEvent):
     kind: ClassVar[str] = "unchecked"
     step: str = ""
     item: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class ReviewRecorded(TimelineEvent):
     kind: ClassVar[str] = "review_recorded"
     what_happened: str = ""
@@ -154,13 +204,13 @@ class ReviewRecorded(TimelineEvent):
 
 # Deadlines -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@_event
 class DeadlineArmed(TimelineEvent):
     kind: ClassVar[str] = "deadline_armed"
     deadlines_armed: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class DeadlineBreached(TimelineEvent):
     kind: ClassVar[str] = "deadline_breached"
     deadline: str = ""
@@ -168,7 +218,7 @@ class DeadlineBreached(TimelineEvent):
     late_by_s: int = 0
 
 
-@dataclass(frozen=True)
+@_event
 class LimitationWarning(TimelineEvent):
     kind: ClassVar[str] = "limitation_warning"
     due_at: datetime | None = None
@@ -177,7 +227,7 @@ class LimitationWarning(TimelineEvent):
 
 # Triage --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@_event
 class MentionsAttached(TimelineEvent):
     """Mentions triage attached; each item: mention (platform:id), clause (the short label of the clause that matched:
     "query.fr#2" or the phrase), words (the words of the mention it met), score, why, created_at (when it was posted).
@@ -188,7 +238,7 @@ class MentionsAttached(TimelineEvent):
     mentions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class SignalsRecorded(TimelineEvent):
     kind: ClassVar[str] = "signals_recorded"
     signals: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -198,7 +248,7 @@ class SignalsRecorded(TimelineEvent):
 
 # Paging and delivery -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@_event
 class Paged(TimelineEvent):
     kind: ClassVar[str] = "paged"
     policy: str = ""
@@ -212,7 +262,7 @@ class Paged(TimelineEvent):
     next_level_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@_event
 class PagingClosed(TimelineEvent):
     """A paging that ended; its kind says how (acknowledged, superseded, stopped, exhausted)."""
 
@@ -226,22 +276,22 @@ class PagingClosed(TimelineEvent):
         return self.kind.split("_", 1)[1]
 
 
-@dataclass(frozen=True)
+@_event
 class PagingAcknowledged(PagingClosed):
     kind: ClassVar[str] = "paging_acknowledged"
 
 
-@dataclass(frozen=True)
+@_event
 class PagingSuperseded(PagingClosed):
     kind: ClassVar[str] = "paging_superseded"
 
 
-@dataclass(frozen=True)
+@_event
 class PagingStopped(PagingClosed):
     kind: ClassVar[str] = "paging_stopped"
 
 
-@dataclass(frozen=True)
+@_event
 class PagingExhausted(PagingClosed):
     kind: ClassVar[str] = "paging_exhausted"
 
@@ -249,7 +299,7 @@ class PagingExhausted(PagingClosed):
 PAGING_CLOSED = {cls.kind.split("_", 1)[1]: cls for cls in (PagingAcknowledged, PagingSuperseded, PagingStopped, PagingExhausted)}
 
 
-@dataclass(frozen=True)
+@_event
 class NotificationOutcome(TimelineEvent):
     """One delivery attempt, as timelines written before deliveries moved to the outbox rows recorded it."""
 
@@ -263,24 +313,24 @@ class NotificationOutcome(TimelineEvent):
     next_attempt_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@_event
 class NotificationSent(NotificationOutcome):
     kind: ClassVar[str] = "notification_sent"
 
 
-@dataclass(frozen=True)
+@_event
 class NotificationRetry(NotificationOutcome):
     kind: ClassVar[str] = "notification_retry"
 
 
-@dataclass(frozen=True)
+@_event
 class NotificationFailed(NotificationOutcome):
     kind: ClassVar[str] = "notification_failed"
 
 
 # Replies -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@_event
 class ReplyDrafted(TimelineEvent):
     kind: ClassVar[str] = "reply_drafted"
     reply: str = ""
@@ -291,7 +341,7 @@ class ReplyDrafted(TimelineEvent):
     hash: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class ReplyEdited(TimelineEvent):
     kind: ClassVar[str] = "reply_edited"
     reply: str = ""
@@ -299,7 +349,7 @@ class ReplyEdited(TimelineEvent):
     previous_hash: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class ReplyApproved(TimelineEvent):
     kind: ClassVar[str] = "reply_approved"
     reply: str = ""
@@ -308,7 +358,7 @@ class ReplyApproved(TimelineEvent):
     rule: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class ReplyEndorsed(TimelineEvent):
     """One approval of an approval matrix recorded; the reply stays a draft until the `missing` roles approve too."""
 
@@ -320,7 +370,7 @@ class ReplyEndorsed(TimelineEvent):
     missing: list[str] = dataclasses.field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@_event
 class ReplyRejected(TimelineEvent):
     kind: ClassVar[str] = "reply_rejected"
     reply: str = ""
@@ -328,7 +378,7 @@ class ReplyRejected(TimelineEvent):
     why: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class ReplyPublished(TimelineEvent):
     """A statement published; `idempotency_key` is set when it went out by webhook."""
 
@@ -351,7 +401,7 @@ class ReplyPublished(TimelineEvent):
 
 # Drills: moves of a rehearsal that no service of a real incident makes ----------------------
 
-@dataclass(frozen=True)
+@_event
 class DrillDecided(TimelineEvent):
     """A decision point of a drill settled: the option taken, by the team or by default when its deadline passed."""
 
@@ -362,7 +412,7 @@ class DrillDecided(TimelineEvent):
     by_default: bool = False
 
 
-@dataclass(frozen=True)
+@_event
 class DrillAnswered(TimelineEvent):
     """The team answered a message that reached it during a drill (a journalist's call, legal's e-mail)."""
 
@@ -372,7 +422,7 @@ class DrillAnswered(TimelineEvent):
     text: str = ""
 
 
-@dataclass(frozen=True)
+@_event
 class DrillMessageRemoved(TimelineEvent):
     """The team deleted or hid a message on a platform during a drill; `critic` when its author was one."""
 
@@ -384,7 +434,7 @@ class DrillMessageRemoved(TimelineEvent):
     critic: bool = False
 
 
-@dataclass(frozen=True)
+@_event
 class DrillMoveRefused(TimelineEvent):
     """A scripted move the rules refused (self-approval, publishing unapproved), kept so the scorecard names it."""
 
@@ -394,7 +444,7 @@ class DrillMoveRefused(TimelineEvent):
     breach: str | None = None
 
 
-@dataclass(frozen=True)
+@_event
 class DrillToneNoted(TimelineEvent):
     """A reply drafted in a tone the trade warns against at this stage (humour before the facts are acknowledged)."""
 

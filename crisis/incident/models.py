@@ -1,6 +1,8 @@
-"""The incident's rows: the incident, its timeline, facts, checklist marks, deadlines, review."""
+"""The incident's rows: the incident, its timeline, facts, checklist marks, deadlines, review.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: SQLAlchemy would evaluate every column's annotation from its
+string at import (every command pays it); only the names defined further down are quoted.
+"""
 
 from datetime import date, datetime
 from typing import Any
@@ -53,11 +55,11 @@ class Incident(Base):
 
     __mapper_args__ = {"version_id_col": row_version}
 
-    facts: Mapped[list[FactAnswer]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
-    marks: Mapped[list[ChecklistMark]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
-    deadlines: Mapped[list[Deadline]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan",
+    facts: Mapped[list["FactAnswer"]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
+    marks: Mapped[list["ChecklistMark"]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
+    deadlines: Mapped[list["Deadline"]] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan",
                                                      order_by="Deadline.id")
-    review: Mapped[Review | None] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
+    review: Mapped["Review | None"] = relationship(back_populates="incident", lazy="selectin", cascade="all, delete-orphan")
 
     @property
     def ref(self) -> str:
@@ -148,7 +150,7 @@ class Review(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     incident: Mapped[Incident] = relationship(back_populates="review")
-    follow_ups: Mapped[list[FollowUpRow]] = relationship(lazy="selectin", cascade="all, delete-orphan", order_by="FollowUpRow.id")
+    follow_ups: Mapped[list["FollowUpRow"]] = relationship(lazy="selectin", cascade="all, delete-orphan", order_by="FollowUpRow.id")
 
 
 class FollowUpRow(Base):

@@ -1,6 +1,8 @@
-"""On-call rows: the pagings that walk an escalation policy, the rosters read and applied, the heartbeat of tick."""
+"""On-call rows: the pagings that walk an escalation policy, the rosters read and applied, the heartbeat of tick.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: SQLAlchemy would evaluate every column's annotation from its
+string at import (every command pays it); only the names defined further down are quoted.
+"""
 
 from datetime import datetime
 

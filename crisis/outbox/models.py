@@ -1,6 +1,8 @@
-"""The outbox's rows: one per message to deliver, pages and publications alike."""
+"""The outbox's rows: one per message to deliver, pages and publications alike.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: SQLAlchemy would evaluate every column's annotation from its
+string at import (every command pays it); only the names defined further down are quoted.
+"""
 
 from datetime import datetime
 from typing import Any
