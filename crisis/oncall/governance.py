@@ -64,8 +64,7 @@ def find_governing(session: Session) -> Governing | None:
     rows, key = list_applied(session), audit_key()
     keyed_since, problem = _keyed_since(rows), None
     for row in reversed(rows):
-        if sha256_text(row.text) != row.sha256 or (key is not None and row.seq >= keyed_since
-                                                             and (row.seal != key.id or row.hash != _row_hash(row, key))):
+        if not _trusted(row, key, keyed_since):
             problem = problem or f"{label(row)} does not match its recorded hash: it was changed in the database"
             continue
         try:
@@ -121,6 +120,14 @@ def _row_hash(row: AppliedRoster, key: AuditKey | None) -> str:
         hashed["_seal"] = row.seal
     return event_hash(row.prev_hash, CHAIN, row.seq, row.applied_at, row.applied_by, "roster_applied", hashed,
                       key=key.secret if key is not None and row.seal == key.id else None)
+
+
+def _trusted(row: AppliedRoster, key: AuditKey | None, keyed_since: int) -> bool:
+    """Whether an entry may govern: its text matches its SHA-256 and, under the audit key, an entry from the first
+    keyed one on is sealed with this key and its HMAC verifies."""
+    if sha256_text(row.text) != row.sha256:
+        return False
+    return key is None or row.seq < keyed_since or (row.seal == key.id and row.hash == _row_hash(row, key))
 
 
 def _keyed_since(rows: list[AppliedRoster]) -> int:
