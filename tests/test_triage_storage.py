@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from crisis.db import open_engine, transaction
 from crisis.triage.models import MentionMatch, MentionRow
+from crisis.triage.records import Mention
 from crisis.triage.storage import PAGE, store_matches, store_mentions
 
 PARIS = timezone(timedelta(hours=1))
@@ -16,21 +17,25 @@ AT = datetime(2026, 11, 20, 11, 30, 5, 7, tzinfo=PARIS)  # 10:30:05.000007 UTC, 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 
 
-def _mention(i: int, **extra) -> dict:
-    row = {"platform": "x", "source_id": f"m{i}", "brand": "Acme", "text": f"100 % piraté ? '{i}' ; --", "created_at": AT,
-           "author": None, "author_followers": i, "url": None, "rating": None, "lang": "fr", "own_account": False,
-           "thread_id": None, "in_reply_to": None, "sentiment": None, "ingested_at": NOW}
-    return row | extra
+def _mention(i: int, **extra) -> Mention:
+    fields = {"id": f"m{i}", "platform": "x", "text": f"100 % piraté ? '{i}' ; --", "created_at": AT, "author_followers": i, "lang": "fr"}
+    return Mention(**fields | extra)
+
+
+def _store(session, mentions: list[Mention]) -> dict[tuple[str, str], int]:
+    return store_mentions(session, mentions, brand="Acme", ingested_at=NOW)
 
 
 def test_rows_read_back_as_the_orm_writes_them_and_duplicates_are_skipped(database_url):
     engine = open_engine(database_url)
     try:
         with transaction(engine) as session:
-            session.add(MentionRow(**_mention(0, source_id="orm", own_account=True)))
+            orm = _mention(0, id="orm", own_account=True)
+            session.add(MentionRow(platform=orm.platform, source_id=orm.id, brand="Acme", text=orm.text, created_at=AT,
+                                   author_followers=0, lang="fr", own_account=True, ingested_at=NOW))
             session.flush()
-            first = store_mentions(session, [_mention(1, own_account=True), _mention(2, rating=2, sentiment="negative")])
-            again = store_mentions(session, [_mention(1), _mention(3)])  # m1 is stored already: only m3 is new
+            first = _store(session, [_mention(1, own_account=True), _mention(2, rating=2, sentiment="negative")])
+            again = _store(session, [_mention(1), _mention(3)])  # m1 is stored already: only m3 is new
             store_matches(session, [{"mention_id": first["x", "m1"], "playbook_id": "hijacked_account", "brand": "Acme",
                                      "phrase": "query.fr#1", "score": 91.5, "span_start": 4, "span_end": 11, "created_at": AT,
                                      "sentiment": None, "thread_key": "x:m1", "incident_id": None, "is_drill": True}])
@@ -55,8 +60,8 @@ def test_more_rows_than_one_statement_holds_are_paged(database_url):
     engine = open_engine(database_url)
     try:
         with transaction(engine) as session:
-            stored = store_mentions(session, [_mention(i) for i in range(PAGE * 5 + 3)])
-            later = store_mentions(session, [_mention(i) for i in range(PAGE * 5 + 5)])
+            stored = _store(session, [_mention(i) for i in range(PAGE * 5 + 3)])
+            later = _store(session, [_mention(i) for i in range(PAGE * 5 + 5)])
             count = len(session.scalars(select(MentionRow.id)).all())
         assert set(later) == {("x", f"m{PAGE * 5 + 3}"), ("x", f"m{PAGE * 5 + 4}")} and count == PAGE * 5 + 5
         assert len(stored) == PAGE * 5 + 3 and len(set(stored.values())) == PAGE * 5 + 3
@@ -69,7 +74,7 @@ def test_a_naive_time_is_refused_as_utcdatetime_refuses_it(database_url):
     try:
         with pytest.raises(ValueError, match="naive datetime"):
             with transaction(engine) as session:
-                store_mentions(session, [_mention(1, created_at=datetime(2026, 11, 20, 10))])
+                _store(session, [_mention(1, created_at=datetime(2026, 11, 20, 10))])
     finally:
         engine.dispose()
 
@@ -82,7 +87,7 @@ def test_an_sqlite_that_takes_few_parameters_gets_smaller_statements(tmp_path):
     try:
         with transaction(engine) as session:
             session.connection().connection.dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
-            stored = store_mentions(session, [_mention(i) for i in range(200)])
+            stored = _store(session, [_mention(i) for i in range(200)])
         assert len(stored) == 200
     finally:
         engine.dispose()

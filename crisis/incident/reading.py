@@ -28,7 +28,10 @@ _PINNED: dict[str, Playbook] = {}
 def get_incident(session: Session, ref: str) -> Incident:
     """The incident `INC-0042` (or `42`). Raises NotFoundError."""
     match = _REF.match(ref.strip())
-    incident = session.scalar(select(Incident).where(Incident.number == int(match[1]))) if match else None
+    ident = session.scalar(select(Incident.id).where(Incident.number == int(match[1]))) if match else None
+    # by its key: an incident already in the session comes from there, without the four queries of its collections that
+    # a SELECT of the row runs again (SQLAlchemy's selectin loads query before skipping what is loaded)
+    incident = session.get(Incident, ident) if ident is not None else None
     if incident is None:
         raise NotFoundError(f"no incident {ref!r}", hint="run `crisis list` to see the incidents")
     return incident

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
@@ -150,7 +151,7 @@ class Matcher:
         self._shortest, self._longest = min(lengths) - 2, max(lengths) + 2
         self._tokens: dict[str, tuple[tuple[int, float, str], ...]] = {}
         self._hows: dict[str, dict[int, str]] = {}
-        self._chunks: dict[str, tuple[int, tuple[tuple[int, int, float], ...]]] = {}
+        self._chunks: dict[str, _Piece] = {}
         self._offsets: dict[str, tuple[tuple[str, int, int], ...]] = {}
         self._unit_cache: dict[Term | Phrase, tuple[int, ...]] = {}
         self._programs: list[tuple[Clause, Callable]] = []  # clauses then exclusions, each compiled against the units
@@ -261,27 +262,27 @@ class Matcher:
             _remember(self._hows, token, found)
         return found
 
-    def _chunk(self, chunk: str) -> tuple[int, tuple[tuple[int, int, float], ...]]:
-        """A whitespace-separated piece of a text: how many folded words, and (word, unit, score) for what they meet."""
+    def _chunk(self, chunk: str) -> _Piece:
+        """A whitespace-separated piece of a text: how many folded words, (word, unit, score) for what they meet, and
+        whether one of those units may make a clause hold (a text with no such piece cannot match)."""
         words = fold(chunk).split()
-        entry = (len(words), tuple((offset, number, score) for offset, word in enumerate(words) for number, score, _ in self._token(word)))
+        found = tuple((offset, number, score) for offset, word in enumerate(words) for number, score, _ in self._token(word))
+        entry = (len(words), found, any(number in self._triggered for _, number, _ in found))
         if len(chunk) < 40:
             _remember(self._chunks, chunk, entry)
         return entry
 
+    def _pieces(self, text: str) -> list[_Piece]:
+        """The pieces of `text`, each looked up once per stream (most pieces of a stream come back)."""
+        chunks = text.split()
+        pieces = list(map(self._chunks.get, chunks))
+        if None in pieces:
+            pieces = [piece or self._chunk(chunk) for piece, chunk in zip(pieces, chunks)]
+        return pieces
+
     def met(self, text: str) -> tuple[dict[int, list[int]], dict[tuple[int, int], float]]:
         """Unit → positions of the folded words that met it, and the scores below 100 (typos) by (unit, position)."""
-        positions: dict[int, list[int]] = {}
-        scores: dict[tuple[int, int], float] = {}
-        chunks, position = self._chunks, 0
-        for chunk in text.split():
-            count, found = chunks.get(chunk) or self._chunk(chunk)
-            for offset, number, score in found:
-                positions.setdefault(number, []).append(position + offset)
-                if score < 100:
-                    scores[number, position + offset] = score
-            position += count
-        return positions, scores
+        return _met(self._pieces(text))
 
     def classify(self, text: str, *, fields: Mapping[str, Any] | Any | None = None) -> list[Verdict]:
         """The playbooks whose queries match `text` (excluded and outranked ones included, marked), the winner first.
@@ -289,13 +290,12 @@ class Matcher:
         `fields`: the mention (or a mapping) whose platform, lang, rating, own_account and author_followers
         the field filters read; without it, a field filter does not hold.
         """
-        positions, scores = self.met(text)
-        if not positions:
+        pieces = self._pieces(text)
+        if not any(map(_ALARMING, pieces)):  # most texts: their positions are never built
             return []
+        positions, scores = _met(pieces)
         programs = sorted({n for unit in positions for n in self._triggered.get(unit, ())})
-        if not programs:
-            return []
-        ctx = _Text(positions, scores, _fields(fields))
+        ctx = _Text(positions, scores, fields)
         best: dict[str, tuple] = {}
         vetoes: dict[str, tuple] = {}
         for number in programs:
@@ -383,12 +383,30 @@ class _Words:
         return word, start + s, start + e
 
 
+_Piece = tuple[int, tuple[tuple[int, int, float], ...], bool]
+_ALARMING = itemgetter(2)
+
+
+def _met(pieces: list[_Piece]) -> tuple[dict[int, list[int]], dict[tuple[int, int], float]]:
+    """See `Matcher.met`."""
+    positions: dict[int, list[int]] = {}
+    scores: dict[tuple[int, int], float] = {}
+    position = 0
+    for count, found, _ in pieces:
+        for offset, number, score in found:
+            positions.setdefault(number, []).append(position + offset)
+            if score < 100:
+                scores[number, position + offset] = score
+        position += count
+    return positions, scores
+
+
 class _Text(NamedTuple):
     """One text as the compiled clauses read it: unit → word positions, typo scores, the mention's fields."""
 
     positions: dict[int, list[int]]
     scores: dict[tuple[int, int], float]
-    fields: Mapping[str, Any] | None
+    fields: Mapping[str, Any] | Any | None  # a mapping, or an object with the fields as attributes (a Mention)
 
 
 def _said(text: str, spans: list[tuple[int, int]]) -> str:
@@ -440,12 +458,6 @@ def _score(hits: list, scores, matcher: Matcher) -> float:
         for i, unit in enumerate(matcher.unit_of(atom)):
             worst = min(worst, scores.get((unit, first + i), 100.0))
     return worst
-
-
-def _fields(fields: Mapping[str, Any] | Any | None) -> Mapping[str, Any] | None:
-    if fields is None or isinstance(fields, Mapping):
-        return fields
-    return {name: getattr(fields, name, None) for name in ("platform", "lang", "rating", "own_account", "author_followers")}
 
 
 def _inflected(word: str, key: str) -> bool:

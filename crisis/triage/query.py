@@ -73,8 +73,9 @@ class Field:
     value: Any
     source: str
 
-    def holds(self, fields: Mapping[str, Any] | None) -> bool:
-        actual = (fields or {}).get(self.name)
+    def holds(self, fields: Mapping[str, Any] | Any | None) -> bool:
+        """Whether the mention's field (in a mapping, or an attribute of the mention) passes the filter."""
+        actual = fields.get(self.name) if isinstance(fields, Mapping) else getattr(fields, self.name, None)
         if actual is None:
             return False
         if isinstance(self.value, int) and not isinstance(self.value, bool):

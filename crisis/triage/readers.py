@@ -24,6 +24,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -166,7 +167,7 @@ def _peek(stream: BinaryIO, label: str) -> bytes:
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
     """(line number, bytes), or None in place of a line too long to be a record (read past, never held)."""
-    for number, line in enumerate(iter(lambda: stream.readline(MAX_LINE + 1), b""), 1):
+    for number, line in enumerate(iter(partial(stream.readline, MAX_LINE + 1), b""), 1):
         if len(line) > MAX_LINE:
             rest = line
             while rest and not rest.endswith(b"\n"):

@@ -80,8 +80,8 @@ def ingest_batch(session: Session, clock: Clock, actor: str, mentions: Sequence[
     unique: dict[tuple[str, str], Mention] = {}
     for mention in mentions:
         unique.setdefault((mention.platform, mention.id), mention)
-    stored = store_mentions(session, [_row(m, brand, now) for m in unique.values()])
-    fresh = [(stored[key], m) for key, m in unique.items() if key in stored]
+    stored = store_mentions(session, list(unique.values()), brand=brand, ingested_at=now)
+    fresh = [(ident, m) for key, m in unique.items() if (ident := stored.get(key)) is not None]
     tally.duplicates += len(mentions) - len(fresh)
     tally.ingested += len(fresh)
     matched = []
@@ -144,14 +144,6 @@ def ingest_stream(unit_of_work: Callable[[], AbstractContextManager[Session]], c
             check_spikes(session, clock, ACTOR, playbooks=playbooks, brand=scope.brand, rule=spike_rule, tally=tally, lang=lang)
     tally.rejected = len(bad)
     return bad
-
-
-def _row(mention: Mention, brand: str | None, now: datetime) -> dict[str, Any]:
-    return {"platform": mention.platform, "source_id": mention.id, "brand": brand, "text": mention.text,
-            "created_at": mention.created_at, "author": mention.author, "author_followers": mention.author_followers,
-            "url": mention.url, "rating": mention.rating, "lang": mention.lang, "own_account": mention.own_account,
-            "thread_id": mention.thread_id, "in_reply_to": mention.in_reply_to, "sentiment": mention.sentiment,
-            "ingested_at": now}
 
 
 def thread_key(mention: Mention) -> str:
