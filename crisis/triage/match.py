@@ -12,9 +12,7 @@ others are kept as lost, to say why. Every match carries its playbook, clause, s
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -25,6 +23,9 @@ from crisis.triage.compile import Clause, compile_detection, compile_query, trig
 from crisis.triage.fold import fold, piece_spans
 from crisis.triage.lexicon import COMMON, LANGUAGES, SHORTHANDS, common_words, stems, word_shares
 from crisis.triage.query import Phrase, Term, atoms
+from crisis.triage.verdicts import EXACT, STEM, TYPO, WILDCARD, Match, TermHit, Verdict, Words, said
+
+__all__ = ["EXACT", "STEM", "STOPWORDS", "TYPO", "WILDCARD", "Match", "Matcher", "TermHit", "Verdict"]
 
 # Words too common to say what a text is about (the service's close-text rule uses them too).
 STOPWORDS = frozenset("""
@@ -35,64 +36,6 @@ us vos votre vous was we were what who you your ce ca cet cette ils elle elles i
 _CACHE_LIMIT = 200_000
 INFLECTIONS = frozenset({"s", "e", "es"})  # French and English plural and feminine endings
 _PIECE = re.compile(r"\S+")
-_NO_WORD = re.compile(r"[\W_]*")
-EXACT, STEM, WILDCARD, TYPO = "exact", "stem", "wildcard", "typo"
-
-
-@dataclass(frozen=True)
-class TermHit:
-    """One term of the clause and the words of the text it met: how (exact, stem, wildcard, typo), the stem, the score."""
-
-    term: str
-    words: str
-    span: tuple[int, int]
-    how: str
-    score: float
-    stem: str = ""
-
-    def as_dict(self) -> dict:
-        return {"term": self.term, "words": self.words, "span": list(self.span), "how": self.how, "score": round(self.score, 1),
-                **({"stem": self.stem} if self.stem else {})}
-
-
-@dataclass(frozen=True)
-class Match:
-    """Why a text matches: which clause (its text `phrase`, its short `clause` label), how closely (0-100), where in
-    the text, and term by term."""
-
-    playbook_id: str
-    phrase: str
-    lang: str
-    score: float
-    span: tuple[int, int]
-    excerpt: str
-    hits: tuple[TermHit, ...] = ()
-    clause: str = ""
-    words: str = ""  # the words of the text the clause met, in their order, "…" where others lie between: "compte … piraté"
-
-    def as_dict(self) -> dict:
-        return {"playbook": self.playbook_id, "phrase": self.phrase, "clause": self.clause, "lang": self.lang,
-                "score": round(self.score, 1), "span": list(self.span), "excerpt": self.excerpt,
-                "terms": [h.as_dict() for h in self.hits]}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A playbook's answer for one text: its best clause, what cancels it (an exclusion, or a more specific playbook)."""
-
-    playbook_id: str
-    match: Match
-    excluded_by: Match | None = None
-    specificity: int = 0
-    lost_to: str | None = None
-
-    @property
-    def matched(self) -> bool:
-        return self.excluded_by is None and self.lost_to is None
-
-    def as_dict(self) -> dict:
-        return {"playbook": self.playbook_id, "matched": self.matched, "match": self.match.as_dict(), "specificity": self.specificity,
-                "excluded_by": self.excluded_by.as_dict() if self.excluded_by else None, "lost_to": self.lost_to}
 
 
 def _depth(token: str) -> int:
@@ -329,7 +272,7 @@ class Matcher:
         """The match of the playbook `text` would open, if any (exclusions and the specificity rule applied)."""
         return [v.match for v in self.classify(text, fields=fields) if v.matched]
 
-    def _words(self, text: str, last: int) -> _Words:
+    def _words(self, text: str, last: int) -> Words:
         """The folded words of `text` up to position `last` (at least) with their spans in `text`, from the pieces' offsets
         (cached per piece)."""
         pieces, firsts, count = [], [], 0
@@ -346,41 +289,26 @@ class Matcher:
                 pieces.append((piece.start(), found))
                 firsts.append(count)
                 count += len(found)
-        return _Words(pieces, firsts)
+        return Words(pieces, firsts)
 
     def _explain(self, clause: Clause, hits: list, score: float, scores, words, text: str) -> Match:
         details = []
         for atom, first, last in hits:
             units = self.unit_of(atom)
             span = (words.at(first)[1], words.at(last)[2])
-            said = text[span[0]:span[1]]
+            quoted = text[span[0]:span[1]]
             if isinstance(atom, Phrase):
                 worst = min((scores.get((u, first + i), 100.0) for i, u in enumerate(units)), default=100.0)
-                details.append(TermHit(atom.source, said, span, EXACT if worst == 100 else TYPO, worst))
+                details.append(TermHit(atom.source, quoted, span, EXACT if worst == 100 else TYPO, worst))
                 continue
             token = words.at(first)[0]
             how = self._how(token).get(units[0], EXACT)
             stem = "/".join(dict.fromkeys(stems(token))) if how == STEM else ""
-            details.append(TermHit(atom.source, said, span, how, scores.get((units[0], first), 100.0), stem))
+            details.append(TermHit(atom.source, quoted, span, how, scores.get((units[0], first), 100.0), stem))
         start = min((d.span[0] for d in details), default=0)
         end = max((d.span[1] for d in details), default=0)
         return Match(clause.playbook_id, clause.source, clause.lang, score, (start, end), text[start:end], tuple(details), clause.label,
-                     _said(text, [d.span for d in details]))
-
-
-class _Words:
-    """The folded words of one text, by position: (word, start, end in the text), looked up only for the words a match names."""
-
-    __slots__ = ("pieces", "firsts")
-
-    def __init__(self, pieces: list[tuple[int, tuple[tuple[str, int, int], ...]]], firsts: list[int]) -> None:
-        self.pieces, self.firsts = pieces, firsts
-
-    def at(self, position: int) -> tuple[str, int, int]:
-        i = bisect_right(self.firsts, position) - 1
-        start, found = self.pieces[i]
-        word, s, e = found[position - self.firsts[i]]
-        return word, start + s, start + e
+                     said(text, [d.span for d in details]))
 
 
 _Piece = tuple[int, tuple[tuple[int, int, float], ...], bool]
@@ -409,32 +337,12 @@ class _Text(NamedTuple):
     fields: Mapping[str, Any] | Any | None  # a mapping, or an object with the fields as attributes (a Mention)
 
 
-def _said(text: str, spans: list[tuple[int, int]]) -> str:
-    """The words at `spans` of `text`, in their order, joined as written, or by "…" where other words lie between."""
-    said, end = "", -1
-    for start, stop in sorted(spans):
-        if stop <= end:
-            continue
-        if end < 0:
-            said = text[start:stop]
-        elif start <= end:
-            said += text[end:stop]
-        else:
-            said += (text[end:start] if _NO_WORD.fullmatch(text[end:start]) else " … ") + text[start:stop]
-        end = stop
-    return " ".join(said.split())
-
-
 def _share(word: str) -> float:
     """How often people write `word`: its share of the running words, at least that of the rarest common word; a little
     word (of fewer than 3 letters, or a stopword) counts as the most frequent, whatever its spelling."""
     if len(word) < 3 or word in STOPWORDS:
         return 1.0
     return max(word_shares().get(word, 0.0), COMMON)
-
-
-def _common(word: str) -> bool:
-    return word in STOPWORDS or len(word) < 4 or word in common_words()
 
 
 def _unit_keys(atom: Term | Phrase) -> tuple[tuple[str, str], ...]:
@@ -460,15 +368,9 @@ def _score(hits: list, scores, matcher: Matcher) -> float:
     return worst
 
 
-def _inflected(word: str, key: str) -> bool:
-    """Whether two words differ by a plural or feminine ending only ("mentale" and "mental", "scams" and "scam")."""
-    short, long = sorted((word, key), key=len)
-    return len(short) >= 4 and long.startswith(short) and long[len(short):] in INFLECTIONS
-
-
 def _inflections(word: str) -> tuple[str, ...]:
-    """The words that differ from `word` by a plural or feminine ending only (see `_inflected`), within the edits the
-    deletion neighbourhood reaches (it never finds a term two letters shorter than the word)."""
+    """The words that differ from `word` by a plural or feminine ending only ("mentale" and "mental", "scams" and
+    "scam"), within the edits the deletion neighbourhood reaches (it never finds a term two letters shorter than the word)."""
     longer = tuple(word + ending for ending in INFLECTIONS) if len(word) >= 4 else ()
     shorter = word[:-1] if len(word) >= 5 and word[-1:] in INFLECTIONS else None
     return longer + ((shorter,) if shorter else ())
