@@ -51,9 +51,18 @@ def test_a_due_drill_starts_once_under_two_concurrent_ticks(workspace, cli):
     assert len(json.loads(cli("drill", "history", "--json", now=at(24 * 60 + 4)).stdout)) == 1
     listed = json.loads(cli("drill", "schedules", "--json", now=at(24 * 60 + 5)).stdout)
     assert listed[0]["last_due_at"].startswith("2026-11-21T10:00") and listed[0]["next_due_at"].startswith("2026-11-22T10:00")
-    cli("drill", "unschedule", "1", now=at(24 * 60 + 6))
-    cli("drill", "unschedule", "1", now=at(24 * 60 + 6), code=3)
+    cli("drill", "end", "--as", "marc", now=at(24 * 60 + 6))
+    removed = cli("drill", "unschedule", "1", "--as", "claire", now=at(24 * 60 + 6))
+    assert removed.stdout.strip() == "schedule #1 (catalogue_2012) removed by claire"
+    again = cli("drill", "unschedule", "1", "--as", "claire", now=at(24 * 60 + 7), code=4)
+    assert "was removed by claire on 2026-11-21" in again.stderr
+    cli("drill", "unschedule", "9", "--as", "claire", now=at(24 * 60 + 7), code=3)
     assert json.loads(cli("drill", "schedules", "--json", now=at(24 * 60 + 7)).stdout) == []
+    kept = json.loads(cli("drill", "schedules", "--all", "--json", now=at(24 * 60 + 7)).stdout)
+    assert [(s["schedule"], s["removed_by"], s["next_due_at"]) for s in kept] == [(1, "claire", None)]
+    assert kept[0]["removed_at"].startswith("2026-11-21T10:06")
+    cli("tick", now=at(2 * 24 * 60 + 1))  # the next day's 10:00 has passed: a removed schedule starts nothing
+    assert len(json.loads(cli("drill", "history", "--json", now=at(2 * 24 * 60 + 2)).stdout)) == 1
 
 
 def test_a_bad_schedule_is_refused_with_the_fix(workspace, cli):

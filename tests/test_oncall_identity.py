@@ -180,7 +180,7 @@ WRITING = [  # every command that signs a change, with arguments it accepts on a
     ("reply", "draft", "1"), ("reply", "approve", "1", "R1"), ("reply", "reject", "1", "R1", "--why", "x"),
     ("reply", "publish", "1", "R1"), ("drill", "start", "catalogue_2012"), ("drill", "start", "catalogue_2012", "--facilitator", "claire"),
     ("drill", "schedule", "catalogue_2012", "--every", "1d"), ("drill", "schedule", "catalogue_2012", "--every", "1d", "--facilitator", "claire"),
-    ("drill", "decide", "x", "go"), ("drill", "end"),
+    ("drill", "decide", "x", "go"), ("drill", "end"), ("drill", "unschedule", "1"),
 ]
 
 

@@ -159,17 +159,20 @@ def schedule(scenario: ScenarioArg,
     typer.echo(f"schedule #{schedule_id}: {sc.id}, next drill {'(unannounced) ' if unannounced else ''}at {first:%Y-%m-%d %H:%M} UTC")
 
 
-def schedules(as_json: Json = False) -> None:
-    """List the drill schedules with the start of each one's next drill.
+def schedules(show_all: Annotated[bool, typer.Option("--all", help="Also the removed schedules, with who removed them and when.")] = False,
+              as_json: Json = False) -> None:
+    """List the drill schedules in force with the start of each one's next drill (--all: the removed ones too).
 
-    Example: crisis drill schedules
+    Example: crisis drill schedules --all
     """
     from crisis.drill.live import list_schedules
 
     with context.unit_of_work() as session:
         rows = [{"schedule": r.id, "scenario": r.scenario_id, "cron": r.cron, "every_s": r.every_s, "window": r.window,
                  "unannounced": r.unannounced, "facilitator": r.facilitator, "last_due_at": r.last_due_at.isoformat() if r.last_due_at else None,
-                 "next_due_at": nxt.isoformat()} for r, nxt in list_schedules(session)]
+                 "next_due_at": nxt.isoformat() if nxt else None, "removed_by": r.removed_by,
+                 "removed_at": r.removed_at.isoformat() if r.removed_at else None}
+                for r, nxt in list_schedules(session, removed=show_all)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -177,17 +180,21 @@ def schedules(as_json: Json = False) -> None:
         typer.echo("No drill scheduled.", err=True)
     for r in rows:
         when = r["cron"] or f"every {r['every_s'] // 3600}h"
+        state = f"removed by {r['removed_by']} {r['removed_at'][:16]}" if r["removed_at"] else f"next {r['next_due_at'][:16]}"
         typer.echo(f"#{r['schedule']:<3} {r['scenario']:<26} {when}{' in ' + r['window'] if r['window'] else ''}"
-                   f"{' unannounced' if r['unannounced'] else ''}; next {r['next_due_at'][:16]}")
+                   f"{' unannounced' if r['unannounced'] else ''}; {state}")
 
 
-def unschedule(schedule_id: Annotated[int, typer.Argument(metavar="ID", help="The schedule's number, as `drill schedules` lists it.")]) -> None:
-    """Remove a drill schedule; the runs it started stay in the history.
+def unschedule(schedule_id: Annotated[int, typer.Argument(metavar="ID", help="The schedule's number, as `drill schedules` lists it.")],
+               as_: Actor = None) -> None:
+    """Stop a drill schedule, signed: no drill is due from it any more; `drill schedules --all` still lists it with who
+    removed it and when, and the runs it started stay in the history.
 
-    Example: crisis drill unschedule 1
+    Example: crisis drill unschedule 1 --as marc
     """
     from crisis.drill.live import remove_schedule
 
+    who = context.actor(as_)
     with context.unit_of_work() as session:
-        scenario = remove_schedule(session, schedule_id).scenario_id
-    typer.echo(f"schedule #{schedule_id} ({scenario}) removed")
+        scenario = remove_schedule(session, context.clock(), who, schedule_id).scenario_id
+    typer.echo(f"schedule #{schedule_id} ({scenario}) removed by {who}")

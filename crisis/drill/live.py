@@ -281,20 +281,24 @@ def add_schedule(session: Session, clock: Clock, scenario_id: str, *, facilitato
     return row, next_due(schedule)
 
 
-def list_schedules(session: Session) -> list[tuple[DrillScheduleRow, datetime]]:
-    """Every schedule with the start of its next drill."""
+def list_schedules(session: Session, *, removed: bool = False) -> list[tuple[DrillScheduleRow, datetime | None]]:
+    """Every schedule in force with the start of its next drill; with `removed`, the removed ones too (next: None)."""
     rows = session.scalars(select(DrillScheduleRow).order_by(DrillScheduleRow.id)).all()
-    return [(r, next_due(as_schedule(r), last_due_at=r.last_due_at)) for r in rows]
+    return [(r, None if r.removed_at else next_due(as_schedule(r), last_due_at=r.last_due_at)) for r in rows
+            if removed or r.removed_at is None]
 
 
-def remove_schedule(session: Session, schedule_id: int) -> DrillScheduleRow:
-    """Delete a schedule (its past runs stay in the history). Raises NotFoundError."""
+def remove_schedule(session: Session, clock: Clock, actor: str, schedule_id: int) -> DrillScheduleRow:
+    """Stop a schedule, signed by `actor`: no drill is due from it any more; it stays listed (`drill schedules --all`)
+    with who removed it and when, and its past runs stay in the history. Raises NotFoundError, RefusedError (removed
+    already)."""
     row = session.get(DrillScheduleRow, schedule_id)
     if row is None:
         raise NotFoundError(f"no drill schedule #{schedule_id}", hint="crisis drill schedules lists them")
-    for run in session.scalars(select(DrillRunRow).where(DrillRunRow.schedule_id == schedule_id)):
-        run.schedule_id = None
-    session.delete(row)
+    if row.removed_at is not None:
+        raise RefusedError(f"drill schedule #{schedule_id} ({row.scenario_id}) was removed by {row.removed_by} on "
+                           f"{row.removed_at:%Y-%m-%d %H:%M} UTC", hint="crisis drill schedules --all lists the removed ones")
+    row.removed_by, row.removed_at = actor, clock.now()
     return row
 
 
@@ -302,7 +306,7 @@ def start_due_drills(runtime: Runtime, session: Session) -> list[DrillRunRow]:
     """Start the scheduled drills that are due, each occasion once: two ticks racing insert the same
     (schedule, due_at) and the unique constraint lets one through. A due drill waits while another runs."""
     now, started = runtime.clock.now(), []
-    for row in session.scalars(select(DrillScheduleRow).order_by(DrillScheduleRow.id)).all():
+    for row in session.scalars(select(DrillScheduleRow).where(DrillScheduleRow.removed_at.is_(None)).order_by(DrillScheduleRow.id)).all():
         due = due_now(as_schedule(row), now=now, last_due_at=row.last_due_at)
         if due is None or find_running(session) is not None:
             continue

@@ -53,3 +53,5 @@ class DrillScheduleRow(Base):
     facilitator: Mapped[str] = mapped_column(String(120))
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(120))  # a removed schedule is kept, signed: no drill is due from it
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
