@@ -235,6 +235,26 @@ def test_a_history_written_before_the_key_and_keyed_events_verify_together(works
     assert [e["data"].get("_seal", "plain")[:12] for e in events] == ["plain", "hmac-sha256:", "hmac-sha256:"]
 
 
+def test_a_rotated_key_keeps_checking_what_the_old_one_sealed(keyed, sql, monkeypatch, tmp_path):
+    """Rotation: the key file's first line seals new events, the lines below (the keys it replaced) still check the events
+    they sealed, forgeries included; the new key alone cannot check them (exit 1), and a retired key never seals."""
+    new = "n3w-key-after-the-intern-left-0123456789"
+    (tmp_path / "audit.keys").write_text(f"# rotated on 2026-11-29: the first line seals\n{new}\n{KEY}\n", encoding="utf-8")
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    monkeypatch.setenv("CRISIS_AUDIT_KEY_FILE", str(tmp_path / "audit.keys"))
+    keyed("fact", "1", "origin_platform", "x")
+    assert keyed("audit", "verify").stdout == "ok: 2 timeline(s), 4 event(s) verified (4 keyed)\n"
+    seals = [e["data"]["_seal"] for e in json.loads(keyed("timeline", "1", "--json").stdout)]
+    assert seals[0] == seals[1] != seals[2]  # the new event names the new key
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", new)  # the new key alone: the old seals cannot be checked, never passed as verified
+    assert "3 keyed event(s) not checked" in keyed("audit", "verify", code=1).stderr
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    sql.recompute(1, edit=mallory, start=2)  # #2 was sealed by the retired key: found by it, not skipped as unchecked
+    assert "BROKEN INC-0001 event #2: its content does not match its hash" in keyed("audit", "verify", code=8).stderr
+    (tmp_path / "audit.keys").write_text(f"{new}\nshort\n", encoding="utf-8")
+    assert "audit.keys):2: the audit key is shorter than 16 bytes" in keyed("audit", "verify", code=5).stderr
+
+
 def test_a_short_or_unreadable_key_is_refused_with_its_fix(workspace, cli, monkeypatch, tmp_path):
     monkeypatch.setenv("CRISIS_AUDIT_KEY", "short")
     result = cli("open", "-p", "bad_buzz", "-t", "Catalogue photo", code=5)

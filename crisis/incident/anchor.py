@@ -29,7 +29,7 @@ def build_anchor(session: Session, now: datetime, *, key: AuditKey | None,
                               "key_id": key.id if key else None}
     if logs:
         anchor["logs"] = logs
-    anchor["signature"] = _sign(anchor, key) if key else None
+    anchor["signature"] = _sign(anchor, key.secret) if key else None
     return anchor
 
 
@@ -64,9 +64,10 @@ def signature_problem(anchor: dict[str, Any], key: AuditKey | None) -> tuple[str
         return None if anchor.get("key_id") is None else ("the anchor names a key but carries no signature: it was edited", True)
     if key is None:
         return f"the anchor is signed with {anchor.get('key_id')} and no audit key is set to check it", False
-    if anchor.get("key_id") != key.id:
-        return f"the anchor is signed with {anchor.get('key_id')}, not with the audit key set ({key.id})", False
-    if not hmac.compare_digest(str(anchor["signature"]), _sign(anchor, key)):
+    secret = key.secret_for(anchor.get("key_id"))
+    if secret is None:
+        return f"the anchor is signed with {anchor.get('key_id')}, neither the audit key set ({key.id}) nor one it retired", False
+    if not hmac.compare_digest(str(anchor["signature"]), _sign(anchor, secret)):
         return "the anchor's signature does not verify: the anchor was edited", True
     return None
 
@@ -91,6 +92,6 @@ def check_anchor(session: Session, anchor: dict[str, Any]) -> list[str]:
     return found
 
 
-def _sign(anchor: dict[str, Any], key: AuditKey) -> str:
+def _sign(anchor: dict[str, Any], secret: bytes) -> str:
     body = {k: v for k, v in anchor.items() if k != "signature"}
-    return hmac.new(key.secret, dump_anchor(body).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, dump_anchor(body).encode("utf-8"), hashlib.sha256).hexdigest()

@@ -24,21 +24,35 @@ TRUE = ("yes", "true", "1", "on")
 
 @dataclass(frozen=True)
 class AuditKey:
-    """The secret that keys the chain; `id` names it on each event without revealing it."""
+    """The secret that keys new events, and the retired secrets that keyed older ones (checked, never used to
+    seal); `id` names a secret on each event without revealing it."""
 
     secret: bytes
+    retired: tuple[bytes, ...] = ()
 
     @property
     def id(self) -> str:
-        return "hmac-sha256:" + hashlib.sha256(b"crisis audit key\0" + self.secret).hexdigest()[:12]
+        return _key_id(self.secret)
+
+    def secret_for(self, seal: str | None) -> bytes | None:
+        """The secret (current or retired) whose id is `seal`, or None: an event sealed by a key not at hand."""
+        if seal is None:
+            return None
+        return next((secret for secret in (self.secret, *self.retired) if _key_id(secret) == seal), None)
 
     def __repr__(self) -> str:  # never print the secret
-        return f"AuditKey({self.id})"
+        return f"AuditKey({self.id}, {len(self.retired)} retired)"
+
+
+def _key_id(secret: bytes) -> str:
+    return "hmac-sha256:" + hashlib.sha256(b"crisis audit key\0" + secret).hexdigest()[:12]
 
 
 def audit_key(env: Mapping[str, str] = os.environ) -> AuditKey | None:
-    """The key in CRISIS_AUDIT_KEY, or in the file CRISIS_AUDIT_KEY_FILE names; None without either.
-    Raises ContentError for an unreadable file or a key shorter than 16 bytes."""
+    """The key in CRISIS_AUDIT_KEY, or in the file CRISIS_AUDIT_KEY_FILE names; None without either. A key file holds
+    the current key on its first line and, on the lines below, the keys it replaced (rotation: they still check the
+    events they sealed; `#` starts a comment). Raises ContentError for an unreadable file or a key shorter than
+    16 bytes, naming its line."""
     value, where = env.get(KEY_ENV, ""), KEY_ENV
     if not value and env.get(KEY_FILE_ENV):
         where = f"{KEY_FILE_ENV} ({env[KEY_FILE_ENV]})"
@@ -47,13 +61,17 @@ def audit_key(env: Mapping[str, str] = os.environ) -> AuditKey | None:
         except (OSError, UnicodeDecodeError) as exc:
             raise ContentError(f"{where}: the audit key cannot be read ({exc.__class__.__name__})",
                                hint="check the path and that this user may read it") from None
-    value = value.strip()
-    if not value:
+    lines = [(number, line.strip()) for number, line in enumerate(value.splitlines(), 1)]
+    keys = [(number, line) for number, line in lines if line and not line.startswith("#")]
+    if not keys:
         return None
-    if len(value.encode("utf-8")) < MIN_KEY_BYTES:
-        raise ContentError(f"{where}: the audit key is shorter than {MIN_KEY_BYTES} bytes",
-                           hint="make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
-    return AuditKey(value.encode("utf-8"))
+    for number, key in keys:
+        if len(key.encode("utf-8")) < MIN_KEY_BYTES:
+            line = f":{number}" if where != KEY_ENV else ""
+            raise ContentError(f"{where}{line}: the audit key is shorter than {MIN_KEY_BYTES} bytes",
+                               hint="make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    secrets = [key.encode("utf-8") for _, key in keys]
+    return AuditKey(secrets[0], tuple(secrets[1:]))
 
 
 def fixed_clock_allowed(env: Mapping[str, str] = os.environ) -> bool:

@@ -80,8 +80,8 @@ class ChainCheck:
 
 
 def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, timeline: list[Event] | None = None) -> ChainCheck:
-    """Walk the incident's chain (its `timeline` if already read): each link, each hash (each HMAC when `key` is the
-    one that sealed the event), the head the incident records. A plain event after a keyed one is a chain
+    """Walk the incident's chain (its `timeline` if already read): each link, each hash (each HMAC when `key`, or one
+    of the keys it retired, sealed the event), the head the incident records. A plain event after a keyed one is a chain
     recomputed without the key."""
     check, prev, expected, keyed_at = ChainCheck(incident.ref), GENESIS, 1, None
     for event in list_events(session, incident) if timeline is None else timeline:
@@ -103,10 +103,10 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
             check.first_keyed = check.first_keyed or event.id
         else:
             check.last_plain = (event.id, event.seq)
-        if seal is not None and (key is None or seal != key.id):
+        secret = key.secret_for(seal) if key is not None else None
+        if seal is not None and secret is None:
             check.unchecked += 1
-        elif event_hash(prev, incident.ref, event.seq, event.at, event.actor, event.kind, event.data,
-                        key=key.secret if seal is not None and key else None) != event.hash:
+        elif event_hash(prev, incident.ref, event.seq, event.at, event.actor, event.kind, event.data, key=secret) != event.hash:
             check.broken = Break(incident.ref, event.seq, f"its content does not match its hash: the {event.kind} event at "
                                                           f"{event.at.isoformat(timespec='seconds')} was edited")
             return check

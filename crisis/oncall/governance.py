@@ -119,15 +119,15 @@ def _row_hash(row: AppliedRoster, key: AuditKey | None) -> str:
     if row.seal is not None:
         hashed["_seal"] = row.seal
     return event_hash(row.prev_hash, CHAIN, row.seq, row.applied_at, row.applied_by, "roster_applied", hashed,
-                      key=key.secret if key is not None and row.seal == key.id else None)
+                      key=key.secret_for(row.seal) if key is not None else None)
 
 
 def _trusted(row: AppliedRoster, key: AuditKey | None, keyed_since: int) -> bool:
     """Whether an entry may govern: its text matches its SHA-256 and, under the audit key, an entry from the first
-    keyed one on is sealed with this key and its HMAC verifies."""
+    keyed one on is sealed with this key (or one it retired) and its HMAC verifies."""
     if sha256_text(row.text) != row.sha256:
         return False
-    return key is None or row.seq < keyed_since or (row.seal == key.id and row.hash == _row_hash(row, key))
+    return key is None or row.seq < keyed_since or (key.secret_for(row.seal) is not None and row.hash == _row_hash(row, key))
 
 
 def _keyed_since(rows: list[AppliedRoster]) -> int:
@@ -151,7 +151,7 @@ def verify_applied(session: Session) -> tuple[list[str], list[str]]:
             problems.append(f"#{row.seq}: does not follow the entry before it")
         if row.seal is None and row.seq > keyed_since:
             problems.append(f"#{row.seq}: plain after keyed entries: it was written, or rewritten, without the audit key")
-        elif row.seal is not None and (key is None or key.id != row.seal):
+        elif row.seal is not None and (key is None or key.secret_for(row.seal) is None):
             unchecked.append(f"#{row.seq}")
         elif row.hash != _row_hash(row, key):
             problems.append(f"#{row.seq}: its hash does not match its content: who, when or what was rewritten")

@@ -82,7 +82,7 @@ def verify_pack(path: Path, *, key: AuditKey | None = None) -> str:
 
 def chain_problems(raw: bytes, head: str | None, *, key: AuditKey | None = None) -> tuple[list[str], int]:
     """Each broken link of the timeline's hash chain, recomputed from the events alone, and the count of keyed
-    events not checked (sealed with a key other than `key`)."""
+    events not checked (sealed with a key other than `key` and those it retired)."""
     try:
         timeline = json.loads(raw)
         ref, events = timeline["ref"], timeline["events"]
@@ -96,11 +96,11 @@ def chain_problems(raw: bytes, head: str | None, *, key: AuditKey | None = None)
             if keyed and seal is None:
                 problems.append(f"{TIMELINE}: event #{event['seq']} is not keyed though an event before it is: recomputed without the key")
             keyed = keyed or seal is not None
-            if seal is not None and (key is None or seal != key.id):
+            secret = key.secret_for(seal) if key is not None else None
+            if seal is not None and secret is None:
                 unchecked, recomputed = unchecked + 1, event["hash"]
             else:
-                recomputed = event_hash(prev, ref, event["seq"], at, event["actor"], event["kind"], event["data"],
-                                        key=key.secret if seal is not None and key else None)
+                recomputed = event_hash(prev, ref, event["seq"], at, event["actor"], event["kind"], event["data"], key=secret)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             problems.append(f"{TIMELINE}: event #{expected} is unreadable ({exc})")
             break
