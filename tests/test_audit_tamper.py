@@ -255,6 +255,27 @@ def test_a_rotated_key_keeps_checking_what_the_old_one_sealed(keyed, sql, monkey
     assert "audit.keys):2: the audit key is shorter than 16 bytes" in keyed("audit", "verify", code=5).stderr
 
 
+def test_an_old_key_used_after_the_rotation_is_found(keyed, monkeypatch, tmp_path):
+    """Someone who kept the retired key writes after the rotation: in a timeline that already holds an event sealed with
+    the new key, and in one that does not (found against the database's first event under the new key)."""
+    new = "n3w-key-after-the-intern-left-0123456789"
+    (tmp_path / "audit.keys").write_text(f"{new}\n{KEY}\n", encoding="utf-8")
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    monkeypatch.setenv("CRISIS_AUDIT_KEY_FILE", str(tmp_path / "audit.keys"))
+    keyed("fact", "1", "origin_platform", "x")  # INC-0001 #3, under the new key
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", KEY)  # the old key, kept by someone who left
+    keyed("fact", "2", "origin_platform", "tiktok")  # INC-0002 #2: its chain knows only the old key
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    found = keyed("audit", "verify", code=8).stderr
+    assert "BROKEN INC-0002 event #2: is sealed with a retired audit key though it was written after the database's first event " \
+           "sealed with the current one" in found
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", KEY)
+    keyed("fact", "1", "origin_platform", "youtube")  # INC-0001 #4, after its own event under the new key
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    assert "BROKEN INC-0001 event #4: is sealed with a key retired before the one of an event before it" in \
+        keyed("audit", "verify", code=8).stderr
+
+
 def test_a_short_or_unreadable_key_is_refused_with_its_fix(workspace, cli, monkeypatch, tmp_path):
     monkeypatch.setenv("CRISIS_AUDIT_KEY", "short")
     result = cli("open", "-p", "bad_buzz", "-t", "Catalogue photo", code=5)

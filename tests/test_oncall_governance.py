@@ -141,6 +141,31 @@ def test_with_an_audit_key_a_forged_roster_never_governs(workspace, cli, monkeyp
     assert unkeyed["unchecked"] == ["#1"] and unkeyed["verified"] is False  # the forgery still shows; #1 is not passed
 
 
+def test_after_a_key_rotation_a_roster_applied_with_the_old_key_never_governs(workspace, cli, monkeypatch, tmp_path):
+    """Someone who kept the retired audit key applies a roster after the rotation: crisis writes it (the key is valid), but
+    every client holding the rotated key file trusts the roster before it, and `history` says why (exit 8)."""
+    old, new = "o" * 32, "n" * 32
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", old)
+    (workspace / "oncall.yaml").write_text(roster_text(), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    (tmp_path / "audit.keys").write_text(f"{new}\n{old}\n", encoding="utf-8")
+    monkeypatch.setenv("CRISIS_AUDIT_KEY_FILE", str(tmp_path / "audit.keys"))
+    (workspace / "oncall.yaml").write_text(roster_text(extra="# reviewed after the rotation\n"), encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    assert "hash chain verified: 2 roster(s)" in cli("oncall", "history").stderr  # #1 checked by the retired key
+
+    monkeypatch.setenv("CRISIS_AUDIT_KEY", old)
+    promoted = roster_text().replace("{id: ana, name: Ana Martin, roles: [community_manager]", "{id: ana, name: Ana Martin, roles: [comms_lead]")
+    (workspace / "oncall.yaml").write_text(promoted, encoding="utf-8")
+    cli("oncall", "apply", "--as", "claire")
+    monkeypatch.delenv("CRISIS_AUDIT_KEY")
+    cli("open", "-p", "hijacked_account", "-t", "Hacked", "--severity", "SEV1", "--as", "ana")
+    assert "dismissing INC-0001 at SEV1 needs the role" in cli("dismiss", "1", "--note", "x", "--as", "ana", code=4).stderr
+    found = cli("oncall", "history", code=8, report=True).stderr
+    assert "#3: sealed with a retired audit key after an entry sealed with a newer one" in found
+
+
 def test_a_keyed_log_is_not_checked_without_its_key(workspace, cli, monkeypatch):
     """Without the audit key, `history` never calls a keyed entry verified: exit 1, naming what it could not check."""
     monkeypatch.setenv("CRISIS_AUDIT_KEY", "k" * 32)

@@ -40,6 +40,12 @@ class AuditKey:
             return None
         return next((secret for secret in (self.secret, *self.retired) if _key_id(secret) == seal), None)
 
+    def age(self, seal: str | None) -> int | None:
+        """How many rotations ago the key `seal` names was replaced: 0 for the current key, None for a key not at hand."""
+        if seal is None:
+            return None
+        return next((n for n, secret in enumerate((self.secret, *self.retired)) if _key_id(secret) == seal), None)
+
     def __repr__(self) -> str:  # never print the secret
         return f"AuditKey({self.id}, {len(self.retired)} retired)"
 

@@ -76,6 +76,8 @@ class ChainCheck:
     fixed_clock: int = 0
     first_keyed: int | None = None  # the row id of its first keyed event
     last_plain: tuple[int, int] | None = None  # (row id, seq) of its last plain event
+    first_current: int | None = None  # the row id of its first event sealed with the current key (after a rotation)
+    last_retired: tuple[int, int] | None = None  # (row id, seq) of its last event sealed with a retired key
     broken: Break | None = None
 
 
@@ -83,7 +85,7 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
     """Walk the incident's chain (its `timeline` if already read): each link, each hash (each HMAC when `key`, or one
     of the keys it retired, sealed the event), the head the incident records. A plain event after a keyed one is a chain
     recomputed without the key."""
-    check, prev, expected, keyed_at = ChainCheck(incident.ref), GENESIS, 1, None
+    check, prev, expected, keyed_at, newest = ChainCheck(incident.ref), GENESIS, 1, None, None
     for event in list_events(session, incident) if timeline is None else timeline:
         check.events += 1
         check.fixed_clock += CLOCK in event.data
@@ -103,6 +105,17 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
             check.first_keyed = check.first_keyed or event.id
         else:
             check.last_plain = (event.id, event.seq)
+        age = key.age(seal) if key is not None else None
+        if age is not None and newest is not None and age > newest:
+            check.broken = Break(incident.ref, event.seq, "is sealed with a key retired before the one of an event before it: "
+                                                          "it was written with an old audit key after the rotation")
+            return check
+        if age is not None:
+            newest = age if newest is None else min(newest, age)
+            if age == 0:
+                check.first_current = check.first_current or event.id
+            else:
+                check.last_retired = (event.id, event.seq)
         secret = key.secret_for(seal) if key is not None else None
         if seal is not None and secret is None:
             check.unchecked += 1
@@ -118,12 +131,18 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
 
 
 def find_downgrades(checks: list[ChainCheck]) -> list[Break]:
-    """The timelines holding a plain event written after the database's first keyed event: crisis never writes one
-    (see `append_event`), so the timeline was recomputed without the key."""
+    """The timelines holding a plain event written after the database's first keyed event (crisis never writes one, see
+    `append_event`: the timeline was recomputed without the key), or an event sealed with a retired key written after
+    the database's first event sealed with the current one (a key kept by someone after the rotation)."""
     first = min((c.first_keyed for c in checks if c.first_keyed is not None), default=None)
-    return [Break(c.ref, c.last_plain[1], "is not keyed though it was written after the first keyed event of the database: "
-                                          "the timeline was recomputed without the audit key")
-            for c in checks if first is not None and c.last_plain is not None and c.last_plain[0] > first and c.broken is None]
+    rotated = min((c.first_current for c in checks if c.first_current is not None), default=None)
+    found = [Break(c.ref, c.last_plain[1], "is not keyed though it was written after the first keyed event of the database: "
+                                           "the timeline was recomputed without the audit key")
+             for c in checks if first is not None and c.last_plain is not None and c.last_plain[0] > first and c.broken is None]
+    found += [Break(c.ref, c.last_retired[1], "is sealed with a retired audit key though it was written after the database's "
+                                              "first event sealed with the current one: an old key was used after the rotation")
+              for c in checks if rotated is not None and c.last_retired is not None and c.last_retired[0] > rotated and c.broken is None]
+    return found
 
 
 def verify_chain(session: Session, incident: Incident, *, key: AuditKey | None = None) -> Break | None:

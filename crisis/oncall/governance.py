@@ -62,9 +62,9 @@ def find_governing(session: Session) -> Governing | None:
     from crisis.oncall.roster import parse_roster_text
 
     rows, key = list_applied(session), audit_key()
-    keyed_since, problem = _keyed_since(rows), None
+    keyed_since, late, problem = _keyed_since(rows), _sealed_after_rotation(rows, key), None
     for row in reversed(rows):
-        if not _trusted(row, key, keyed_since):
+        if not _trusted(row, key, keyed_since) or row.seq in late:
             problem = problem or f"{label(row)} does not match its recorded hash: it was changed in the database"
             continue
         try:
@@ -130,6 +130,19 @@ def _trusted(row: AppliedRoster, key: AuditKey | None, keyed_since: int) -> bool
     return key is None or row.seq < keyed_since or (key.secret_for(row.seal) is not None and row.hash == _row_hash(row, key))
 
 
+def _sealed_after_rotation(rows: list[AppliedRoster], key: AuditKey | None) -> set[int]:
+    """The entries sealed with a key retired before the key of an entry before them: written with an old audit key
+    after the rotation."""
+    late, newest = set(), None
+    for row in rows:
+        age = key.age(row.seal) if key is not None else None
+        if age is not None and newest is not None and age > newest:
+            late.add(row.seq)
+        elif age is not None:
+            newest = age if newest is None else min(newest, age)
+    return late
+
+
 def _keyed_since(rows: list[AppliedRoster]) -> int:
     """The first sealed entry's number (every entry from it on must be sealed), or past the end."""
     return next((row.seq for row in rows if row.seal is not None), len(rows) + 1)
@@ -141,8 +154,11 @@ def verify_applied(session: Session) -> tuple[list[str], list[str]]:
     without its audit key here (never passed as verified)."""
     problems, unchecked, prev, key = [], [], GENESIS, audit_key()
     rows = list_applied(session)
-    keyed_since = _keyed_since(rows)
+    keyed_since, late = _keyed_since(rows), _sealed_after_rotation(rows, key)
     for i, row in enumerate(rows, start=1):
+        if row.seq in late:
+            problems.append(f"#{row.seq}: sealed with a retired audit key after an entry sealed with a newer one: written "
+                            "with an old key after the rotation")
         if row.seq != i:
             problems.append(f"#{row.seq}: expected #{i}: an entry was deleted")
         if sha256_text(row.text) != row.sha256:
