@@ -52,6 +52,27 @@ def test_each_bad_field_is_named_with_its_line(tmp_path, record, message):
     assert str(bad) == f"{path}:2: {message}"
 
 
+@pytest.mark.parametrize("written", [
+    "2024-03-05T15:03:00+01:00", "2024-03-05 14:03:00", "2024-03-05T14:03:00.000Z", 1709647380, 1709647380000, "1709647380",
+    "Tue, 05 Mar 2024 15:03:00 +0100", "Tue, 05 Mar 2024 14:03:00 GMT", "Tue Mar 05 14:03:00 +0000 2024",
+])
+def test_the_instants_exports_write_are_read_as_the_same_utc_time(tmp_path, written):
+    """ISO 8601, Unix time (seconds, milliseconds, digits in a CSV), RSS's RFC 2822 and the Twitter API's form: one instant."""
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({**GOOD, "created_at": written}) + "\n", encoding="utf-8")
+    [mention] = records(path)
+    assert mention.created_at.isoformat() == "2024-03-05T14:03:00+00:00"
+
+
+@pytest.mark.parametrize("written", ["05/03/2024 14:03", "03/05/2024", "Tuesday afternoon", 12, "123456789"])
+def test_an_instant_that_cannot_be_told_is_refused(tmp_path, written):
+    """A day-first or month-first date is ambiguous; a small number or 9 digits is no mention's date."""
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({**GOOD, "created_at": written}) + "\n", encoding="utf-8")
+    [bad] = records(path)
+    assert isinstance(bad, Reject) and bad.field == "created_at"
+
+
 def test_broken_lines_are_named_and_the_good_ones_kept(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_bytes(b"\n".join([json.dumps(GOOD).encode(), b"{not json", b'{"id": "\xff\xfe"}', b"[1, 2]",

@@ -2,7 +2,8 @@
 
 The mention schema (one object per line, or one row per CSV line with a header):
 
-    required  id (text or number), platform (text), text (text), created_at (ISO 8601; UTC if no zone)
+    required  id (text or number), platform (text), text (text), created_at (ISO 8601, UTC if no zone; or
+              Unix time, RFC 2822, the Twitter API's "Tue Mar 05 14:03:00 +0000 2024")
     optional  author, author_followers (whole number ≥ 0), url (http/https), rating (1-5),
               lang (fr, en, …), own_account (true/false: the brand's own account wrote it),
               thread_id, in_reply_to, sentiment (positive, neutral or negative)

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 
 REQUIRED = ("id", "platform", "text", "created_at")
@@ -24,6 +25,8 @@ EARLIEST, LATEST = datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 
 MAX_ID = 150  # characters of an id: a thread is keyed "platform:id" in a 200-character column; real ids have under 40
 MAX_EXACT = 2**53  # a number id above this was rounded by whoever wrote it as a float
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL (PostgreSQL refuses it) and lone surrogates (not UTF-8)
+_TWITTER_API = "%a %b %d %H:%M:%S %z %Y"
+_MILLISECONDS = 10**11  # seconds since 1970 pass this in the year 5138: a larger number counts milliseconds
 _TRUE, _FALSE = ("true", "1", "yes", "oui", "y"), ("false", "0", "no", "non", "n")
 
 
@@ -149,17 +152,49 @@ def _text(value: Any) -> str:
 
 
 def _instant(value: Any) -> datetime:
-    if not isinstance(value, str):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        instant = _unix_time(value)
+    elif isinstance(value, str):
+        instant = _written_time(value.strip())
+    else:
         raise BadField("created_at", f"expected an ISO 8601 time as text, got {_kind(value)}")
-    text = value.strip()
-    try:
-        instant = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        instant = instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        raise BadField("created_at", f"{_shown(value)} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00Z)") from None
+    if instant is None:
+        raise BadField("created_at", f"{_shown(value)} is not an ISO 8601 time (e.g. 2026-11-20T10:00:00Z)")
     if not EARLIEST <= instant < LATEST:
         raise BadField("created_at", f"{_shown(value)} is outside {EARLIEST.year}-{LATEST.year - 1}: not the date of a mention")
     return instant
+
+
+def _written_time(text: str) -> datetime | None:
+    """ISO 8601 (UTC when it has no zone), Unix time in digits, else the two unambiguous forms exports also use: RFC 2822, as RSS feeds
+    and e-mails date things ("Tue, 05 Mar 2024 14:03:00 +0100"), and the Twitter API's ("Tue Mar 05 14:03:00 +0000
+    2024"). A day-first or month-first date ("05/03/2024") is refused: it cannot be told apart."""
+    if text.isdigit() and len(text) >= 9:  # Unix time, as a CSV column holds it (an ISO date has at most 8 digits in a row)
+        return _unix_time(int(text))
+    try:
+        instant = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except (OverflowError, ValueError):
+        instant = None
+    if instant is None and text[:3].isalpha():
+        try:
+            instant = datetime.strptime(text, _TWITTER_API)
+        except ValueError:
+            try:
+                instant = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return None
+    if instant is None:
+        return None
+    return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant.astimezone(timezone.utc)
+
+
+def _unix_time(value: int | float) -> datetime | None:
+    """Seconds since 1970 (UTC), or milliseconds when the number is too large to be seconds of a mention's years."""
+    seconds = value / 1000 if abs(value) >= _MILLISECONDS else value
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc) if math.isfinite(seconds) else None
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _count(value: Any, field: str) -> int:
