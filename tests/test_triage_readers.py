@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crisis.errors import CrisisError, ContentError, NotFoundError
-from crisis.triage.readers import MAX_TEXT, Mention, Reject, read_mentions
+from crisis.triage.readers import MAX_TEXT, Columns, Mention, Reject, read_mentions
 
 GOOD = {"id": "x-1", "platform": "X", "text": "vous avez été piratés ?", "created_at": "2026-11-20T10:00:00Z"}
 
@@ -71,6 +71,20 @@ def test_an_instant_that_cannot_be_told_is_refused(tmp_path, written):
     path.write_text(json.dumps({**GOOD, "created_at": written}) + "\n", encoding="utf-8")
     [bad] = records(path)
     assert isinstance(bad, Reject) and bad.field == "created_at"
+
+
+def test_a_tweet_dump_is_read_through_dotted_paths_into_its_nested_objects(tmp_path):
+    """An API dump nests the author: `--field author=user.screen_name` reaches into it; a key that holds a dot itself wins."""
+    tweet = {"id_str": "1765", "full_text": "@acme your account got hacked?", "created_at": "Tue Mar 05 14:03:00 +0000 2024",
+             "user": {"screen_name": "lea", "followers_count": 1200}, "user.lang": "fr"}
+    path = tmp_path / "dump.jsonl"
+    path.write_text(json.dumps(tweet) + "\n" + json.dumps({**tweet, "id_str": "1766", "user": "gone"}) + "\n", encoding="utf-8")
+    columns = Columns.parse(["id=id_str", "text=full_text", "author=user.screen_name", "author_followers=user.followers_count",
+                             "lang=user.lang"], platform="x")
+    first, second = records(path, columns=columns)
+    assert (first.id, first.author, first.author_followers, first.lang, first.platform) == ("1765", "lea", 1200, "fr", "x")
+    assert first.created_at.isoformat() == "2024-03-05T14:03:00+00:00"
+    assert (second.author, second.author_followers) == (None, None)  # a path that leads nowhere is a field left empty
 
 
 def test_broken_lines_are_named_and_the_good_ones_kept(tmp_path):

@@ -38,7 +38,8 @@ def ingest(
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write the bad records here (JSON Lines: where, field, problem, raw).")] = None,
     brand: Annotated[str | None, typer.Option("--brand", help="The brand these mentions are about (default: the workspace's).")] = None,
     fields: Annotated[list[str] | None, typer.Option("--field", help="OURS=THEIRS: read our field from the export's column or key "
-                                                     "THEIRS, e.g. --field created_at=tweet_created (repeat it).")] = None,
+                                                     "THEIRS, e.g. --field created_at=tweet_created (repeat it); in JSON, "
+                                                     "a dotted path reaches into nested objects: --field author=user.screen_name.")] = None,
     platform: Annotated[str | None, typer.Option("--platform", help="The platform of records that name none (an export of one platform).")] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, max=100_000, help="Mentions per transaction.")] = BATCH,
     as_json: Json = False,

@@ -9,7 +9,8 @@ The mention schema (one object per line, or one row per CSV line with a header):
               thread_id, in_reply_to, sentiment (positive, neutral or negative)
 
 Unknown fields are ignored (listening tools export many). An export with other names is read
-through a `Columns` map (`--field created_at=tweet_created`), and a stream of one platform may
+through a `Columns` map (`--field created_at=tweet_created`; in JSON, a dotted path reaches into
+nested objects: `--field author_followers=user.followers_count`), and a stream of one platform may
 omit `platform` (`--platform x`). Each record is either a `Mention` or a `Reject` naming
 `file:line: field: problem`; only a file that cannot be read at all raises.
 """
@@ -73,7 +74,7 @@ class Columns:
 
     def apply(self, record: dict[str, Any]) -> dict[str, Any]:
         if self.names:
-            record = {ours: record.get(theirs) for ours, theirs in self.names.items()} | {
+            record = {ours: _lookup(record, theirs) for ours, theirs in self.names.items()} | {
                 k: v for k, v in record.items() if k not in self.names}
         if self.platform and record.get("platform") in (None, ""):
             record["platform"] = self.platform
@@ -81,6 +82,19 @@ class Columns:
 
 
 PLAIN = Columns()
+
+
+def _lookup(record: dict[str, Any], theirs: str) -> Any:
+    """The value of the export's key `theirs`, or, when no key bears that name, of its dotted path into nested
+    objects, as APIs export them (`user.followers_count`)."""
+    if theirs in record or "." not in theirs:
+        return record.get(theirs)
+    value: Any = record
+    for part in theirs.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def detect_format(name: str, first: bytes) -> str:
