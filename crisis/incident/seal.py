@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from crisis.errors import ContentError
@@ -36,15 +37,19 @@ class AuditKey:
 
     def secret_for(self, seal: str | None) -> bytes | None:
         """The secret (current or retired) whose id is `seal`, or None: an event sealed by a key not at hand."""
-        if seal is None:
-            return None
-        return next((secret for secret in (self.secret, *self.retired) if _key_id(secret) == seal), None)
+        age = self.age(seal)
+        return None if age is None else (self.secret, *self.retired)[age]
 
     def age(self, seal: str | None) -> int | None:
         """How many rotations ago the key `seal` names was replaced: 0 for the current key, None for a key not at hand."""
-        if seal is None:
-            return None
-        return next((n for n, secret in enumerate((self.secret, *self.retired)) if _key_id(secret) == seal), None)
+        return self._ages.get(seal) if seal is not None else None
+
+    @cached_property
+    def _ages(self) -> dict[str, int]:
+        ages: dict[str, int] = {}
+        for age, secret in enumerate((self.secret, *self.retired)):
+            ages.setdefault(_key_id(secret), age)  # a key listed twice is as young as its first place
+        return ages
 
     def __repr__(self) -> str:  # never print the secret
         return f"AuditKey({self.id}, {len(self.retired)} retired)"

@@ -64,7 +64,10 @@ def find_governing(session: Session) -> Governing | None:
     rows, key = list_applied(session), audit_key()
     keyed_since, late, problem = _keyed_since(rows), _sealed_after_rotation(rows, key), None
     for row in reversed(rows):
-        if not _trusted(row, key, keyed_since) or row.seq in late:
+        if row.seq in late:
+            problem = problem or f"{label(row)} is sealed with a retired audit key after a newer one: written with an old key"
+            continue
+        if not _trusted(row, key, keyed_since):
             problem = problem or f"{label(row)} does not match its recorded hash: it was changed in the database"
             continue
         try:
