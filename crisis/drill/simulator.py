@@ -146,9 +146,9 @@ class _Simulation:
             if action.at is not None:
                 self._push(action.at, action, moves.Cue())
         self._trigger("start", None, moves.Cue())
-        end, stuck = self.scenario.duration, 0
-        while True:
-            at = min(self._next_instant(), end)
+        end, stuck, first = self.scenario.duration, 0, True
+        while True:  # the first instant is T+0 itself: what the MEL puts at T+0:00 happens at T+0, not at the next mention
+            at, first = (self.now if first else min(self._next_instant(), end)), False
             stuck = stuck + 1 if at == self.now else 0
             if stuck > 100:  # the same instant over and over: something due never gets done (a bug, never a content error)
                 raise RuntimeError(f"drill simulation stuck at {at} of {self.scenario.id}")
