@@ -117,8 +117,9 @@ def _held(objective: Objective, moments: list[Moment], start: datetime, contact:
                     return False, _proof(approval or m, start)
             return True, f"{len(published)} statement(s), each approved by someone other than its author"
         case "contact_invited":
-            bad = next((m for m in published if contact and contact not in m.event.text), None)
-            return (False, _proof(bad, start)) if bad else (True, f"{len(published)} public reply(ies), each inviting a private contact")
+            public = [m for m in published if m.event.channel != "email"]  # a notification to the authority is no public reply
+            bad = next((m for m in public if contact and contact not in m.event.text), None)
+            return (False, _proof(bad, start)) if bad else (True, f"{len(public)} public reply(ies), each inviting a private contact")
         case "no_critic_deleted":
             bad = next((m for m in moments if isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic), None)
             return (False, _proof(bad, start)) if bad else (True, "no critic's message removed")

@@ -332,6 +332,12 @@ class _Simulation:
             if persona is not None:
                 moves.answer_message(self.runtime, self.ref, action.actor, persona.id, due.cue.channel or persona.platform,
                                      moves.text_of(args.get("text"), self.scenario.languages[0]))
+        elif action.do == "approve" and (roles := moves.not_theirs_to_approve(self.runtime, self.ref, action.actor,
+                                                                               args.get("reply") or self.last_reply)) is not None:
+            label = args.get("reply") or self.last_reply
+            if roles and label not in self.endorsed:  # passed on: the holders of the rule's roles approve, as on `reply_endorsed`
+                self.endorsed.add(label)
+                self._trigger("reply_endorsed", None, moves.Cue(roles=roles))
         elif action.do in ("delete", "hide"):
             moves.remove_message(self.runtime, self.ref, action.actor, action.do, args["target"], scenario=self.scenario, fired=self.fired_list)
         else:
