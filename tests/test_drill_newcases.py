@@ -41,6 +41,8 @@ def test_the_notification_to_the_authority_goes_to_legal_and_direction_without_a
     assert approved["holding_statement"] == "marc"
     cnil = next(r for r in run.scorecard.results if r.objective.id == "cnil_within_72h")
     assert cnil.rating == "P"
+    published = [m.event.text for m in run.moments if m.event.kind == "reply_published"]
+    assert all("contact@ondinetelecom.example" in t for t in published if "contact@" in t)  # "Ondine Télécom": no accent in a domain
 
 
 @pytest.mark.slow

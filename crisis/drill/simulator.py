@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -61,6 +62,12 @@ def simulation_start(scenario: Scenario) -> datetime:
     if scenario.start.weekday:
         day += timedelta(days=(WEEKDAYS.index(scenario.start.weekday) - ORIGIN.weekday()) % 7)
     return datetime.combine(day, time(hh, mm), tzinfo=zone).astimezone(timezone.utc)
+
+
+def brand_domain(brand: str) -> str:
+    """The brand as a domain label: ASCII letters and digits, accents dropped ("Ondine Télécom" → "ondinetelecom")."""
+    ascii_name = unicodedata.normalize("NFKD", brand).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_name.lower() if c.isalnum()) or "brand"
 
 
 def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: DrillRoster | None = None,
@@ -135,7 +142,7 @@ class _Simulation:
         self.last_reply: str | None = None
         self.tally = Tally()
         self.last_ingest = timedelta(0)
-        self.contact = runtime.settings.contact or f"contact@{''.join(c for c in scenario.brand.lower() if c.isalnum())}.example"
+        self.contact = runtime.settings.contact or f"contact@{brand_domain(scenario.brand)}.example"
 
     @property
     def now(self) -> timedelta:
