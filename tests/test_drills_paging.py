@@ -82,18 +82,18 @@ def test_every_page_of_a_simulation_says_it_is_an_exercise_and_goes_nowhere(late
 def test_a_team_that_sleeps_through_the_page_gets_the_next_levels_paged(late_run):
     """The late team answers pages after 40 min: level 2 is paged 15 min after level 1, and the scorecard says why."""
     paging = late_run.scorecard.extra["paging"]
-    assert paging["first_page"]["at"] == "T+5m"
-    assert paging["escalations"][0] == {"at": "T+20m", "level": 2, "people": ["marc"], "cause": "nobody acknowledged level 1 within 15 min"}
+    assert paging["first_page"]["at"] == "T+0m"  # the first post at T+0:00 opens it at T+0
+    assert paging["escalations"][0] == {"at": "T+15m", "level": 2, "people": ["marc"], "cause": "nobody acknowledged level 1 within 15 min"}
     assert paging["escalations"][1]["level"] == 3 and paging["escalations"][1]["people"] == ["claire", "lea"]
-    assert paging["first_ack"]["at"] == "T+45m" and paging["first_ack"]["by"] == "ana"
+    assert paging["first_ack"]["at"] == "T+40m" and paging["first_ack"]["by"] == "ana"
 
 
 def test_a_page_reaches_only_the_people_it_names_and_the_next_level_answers_when_level_one_sleeps():
     """Level 1 asleep (silent_levels): marc's `on: paged` moves wait for his own page at level 2, 15 min later."""
     run = play("diligent", ASLEEP)
     paging = run.scorecard.extra["paging"]
-    assert paging["escalations"][0]["at"] == "T+20m" and paging["escalations"][0]["people"] == ["marc"]
-    assert paging["first_ack"] == {**paging["first_ack"], "at": "T+25m", "by": "marc", "level": 2}
+    assert paging["escalations"][0]["at"] == "T+15m" and paging["escalations"][0]["people"] == ["marc"]
+    assert paging["first_ack"] == {**paging["first_ack"], "at": "T+20m", "by": "marc", "level": 2}
     assert run.scorecard.refusals == ()
 
 
@@ -104,7 +104,7 @@ def test_the_paging_objectives_rate_what_paging_gave_the_team():
     assert (ratings(diligent)["page_ack"], ratings(diligent)["level_two"]) == ("P", "U")
     assert (ratings(late)["page_ack"], ratings(late)["level_two"]) == ("M", "P")
     level_two = next(r for r in late.scorecard.results if r.objective.id == "level_two")
-    assert level_two.met_at is not None and "paged by oncall at T+20m" in level_two.proof
+    assert level_two.met_at is not None and "paged by oncall at T+15m" in level_two.proof
 
 
 def test_the_paging_figures_are_printed_under_the_scorecard(tmp_path, monkeypatch):
@@ -113,9 +113,9 @@ def test_the_paging_figures_are_printed_under_the_scorecard(tmp_path, monkeypatc
     (tmp_path / "small_buzz.yaml").write_text(SMALL, encoding="utf-8")
     out = CliRunner().invoke(app, ["drill", "run", "small_buzz.yaml", "--team", "late"], catch_exceptions=False).stdout
     assert f"Paging (the drill roster {ROOT / 'drills' / 'oncall.yaml'}):" in out
-    assert "  first page at T+5m, 0 min after detection: level 1 of 3 (ana)" in out
-    assert "  first acknowledged at T+45m by ana (level 3), 40 min after the first page" in out
-    assert "  level 2 paged at T+20m (marc): nobody acknowledged level 1 within 15 min" in out
+    assert "  first page at T+0m, 0 min after detection: level 1 of 3 (ana)" in out
+    assert "  first acknowledged at T+40m by ana (level 3), 40 min after the first page" in out
+    assert "  level 2 paged at T+15m (marc): nobody acknowledged level 1 within 15 min" in out
     assert "each marked as an exercise; nothing sent" in out
 
 
@@ -156,7 +156,7 @@ def test_the_workspace_roster_pages_when_the_team_is_on_it(drill_ws, cli):
     (drill_ws / "oncall.yaml").write_text(WORKSPACE_ROSTER, encoding="utf-8")
     card = json.loads(cli("drill", "run", "small_buzz", "--team", "late", "--json").stdout)
     assert card["paging_roster"] == f"paging: the workspace roster {drill_ws / 'oncall.yaml'}"
-    assert card["paging"]["escalations"][0] == {"at": "T+25m", "level": 2, "people": ["marc"],
+    assert card["paging"]["escalations"][0] == {"at": "T+20m", "level": 2, "people": ["marc"],
                                                 "cause": "nobody acknowledged level 1 within 20 min"}
 
 
@@ -165,7 +165,7 @@ def test_a_workspace_roster_without_the_team_leaves_the_paging_to_the_drill_rost
     (drill_ws / "oncall.yaml").write_text(WORKSPACE_ROSTER.replace("id: lea", "id: leo").replace("marc", "max"), encoding="utf-8")
     out = cli("drill", "run", "small_buzz", "--team", "diligent").stdout
     assert f"Paging (the drill roster {drill_ws / 'drills' / 'oncall.yaml'} (the workspace roster does not list marc, lea)):" in out
-    assert "first acknowledged at T+8m by ana (level 1)" in out
+    assert "first acknowledged at T+3m by ana (level 1)" in out
 
 
 def test_a_broken_drill_roster_is_named_with_its_line_and_no_traceback(drill_ws, cli):
@@ -193,10 +193,10 @@ def test_the_after_action_report_tells_what_paging_gave_the_team_in_french_and_e
     run, scenario = late_run, parse_scenario(SMALL, "small_buzz.yaml")
     fr = render_aar(scenario, run.scorecard, lang="fr", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
     en = render_aar(scenario, run.scorecard, lang="en", facilitator="marc", held_on=date(2026, 1, 5), plan=[])
-    assert "## Astreinte\n\n- Première alerte à T+5m, 0 min après la détection : niveau 1 sur 3 (ana).\n" in fr
-    assert "- Prise en compte à T+45m par ana (niveau 3), 40 min après la première alerte.\n- Niveau 2 appelé à T+20m (marc).\n" in fr
-    assert "## On call\n\n- First page at T+5m, 0 min after detection: level 1 of 3 (ana).\n" in en
-    assert "- Level 2 paged at T+20m (marc): nobody acknowledged level 1 within 15 min.\n" in en
+    assert "## Astreinte\n\n- Première alerte à T+0m, 0 min après la détection : niveau 1 sur 3 (ana).\n" in fr
+    assert "- Prise en compte à T+40m par ana (niveau 3), 40 min après la première alerte.\n- Niveau 2 appelé à T+15m (marc).\n" in fr
+    assert "## On call\n\n- First page at T+0m, 0 min after detection: level 1 of 3 (ana).\n" in en
+    assert "- Level 2 paged at T+15m (marc): nobody acknowledged level 1 within 15 min.\n" in en
 
 
 SCRIPT = Path(sys.executable).parent / "crisis"

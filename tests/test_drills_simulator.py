@@ -159,6 +159,16 @@ def test_every_incident_of_a_simulation_is_a_drill_and_starts_at_its_documented_
     assert catalogue.isoformat() == "2026-01-07T10:00:00+00:00"  # a Wednesday, 11:00 in Paris
 
 
+def test_what_the_mel_puts_at_t0_happens_at_t0_not_at_the_next_mention():
+    """The first post and the facts at T+0:00 open the incident at T+0 itself (they waited for the next mention, 5 min in)."""
+    run = run_drill(parse_scenario(SMALL, "small_buzz.yaml"), load_play(DRILLS / "teams" / "diligent.yaml"), seed=0,
+                    settings=load_settings(ROOT))
+    opened = next(m for m in run.moments if m.event.kind == "opened")
+    assert opened.at == run.start
+    acked = next(m for m in run.moments if m.event.kind == "transition" and m.event.trigger == "acknowledge")
+    assert acked.at - run.start == timedelta(minutes=5)  # the diligent team acknowledges 5 min after the opening
+
+
 def test_drill_run_names_an_unknown_team_with_the_known_ones(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["drill", "run", "catalogue_2012", "--team", "heroes"])

@@ -117,8 +117,9 @@ def _held(objective: Objective, moments: list[Moment], start: datetime, contact:
                     return False, _proof(approval or m, start)
             return True, f"{len(published)} statement(s), each approved by someone other than its author"
         case "contact_invited":
-            bad = next((m for m in published if contact and contact not in m.event.text), None)
-            return (False, _proof(bad, start)) if bad else (True, f"{len(published)} public reply(ies), each inviting a private contact")
+            public = [m for m in published if m.event.channel != "email"]  # a notification to the authority is no public reply
+            bad = next((m for m in public if contact and contact not in m.event.text), None)
+            return (False, _proof(bad, start)) if bad else (True, f"{len(public)} public reply(ies), each inviting a private contact")
         case "no_critic_deleted":
             bad = next((m for m in moments if isinstance(m.event, ev.DrillMessageRemoved) and m.event.critic), None)
             return (False, _proof(bad, start)) if bad else (True, "no critic's message removed")
@@ -180,10 +181,14 @@ def name_breaches(results: tuple[Result, ...], moments: list[Moment]) -> tuple[s
     for m in moments:  # published with no approval but its author's own: unapproved, by the four-eyes rule
         if isinstance(m.event, ev.ReplyPublished) and (a := approvals.get(m.event.reply)) is not None and a.actor == a.event.author:
             found.add("published_unapproved")
+    # The first statement: a holding statement, any public reply, or the template of the first reply published (a
+    # playbook without a holding statement, such as misconduct_video, opens with its own statement).
+    templates = _templates(moments)
+    first = next((templates.get(m.event.reply) for m in moments if isinstance(m.event, ev.ReplyPublished)), None)
     for r in results:
         if r.objective.expect == "acknowledged" and r.rating not in (None, "P"):
             found.add("late_ack")
-        if r.objective.expect == "published" and r.rating in ("S", "M", "U") and r.objective.args.get("template") == "holding_statement":
+        if r.objective.expect == "published" and r.rating in ("S", "M", "U") and r.objective.args.get("template") in ("holding_statement", None, first):
             found.add("late_statement")
     if not any(isinstance(m.event, ev.ReplyPublished) for m in moments):
         found.add("silence")

@@ -211,9 +211,35 @@ def perform(runtime: Runtime, ref: str, action: Action, cue: Cue, *, scenario: S
     return []
 
 
+def not_theirs_to_approve(runtime: Runtime, ref: str, actor: str, label: str | None) -> tuple[str, ...] | None:
+    """Why a scripted `approve` by someone other than the reply's author is not made: () when the reply is no longer a
+    draft (someone approved it first), or the roles of the approval rule in force when `actor` holds none of them (the
+    comms lead does not sign a notification to the authority: it goes to legal and direction). None: the move is made,
+    a self-approval too (the rules refuse it and the scorecard names it). Raises nothing."""
+    if label is None or runtime.roster is None:
+        return None
+    with runtime.unit_of_work() as session:
+        incident = incidents.get_incident(session, ref)
+        reply = next((r for r in replies.list_replies(session, ref) if r.label == label), None)
+        if reply is None or reply.author == actor:
+            return None
+        if reply.status != "draft":
+            return ()
+        playbook = incidents.pinned_playbook(session, incident)
+        rule = replies._rule_in_force(playbook, incident, reply)
+        step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
+        values = {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}}
+        extra = step.approve.extra_roles(incident.severity, values) if step is not None and step.approve is not None else ()
+        roles = tuple(dict.fromkeys([*(rule.roles if rule else ()), *extra]))
+    if not roles or set(runtime.roster.roles_of(actor)) & set(roles):
+        return None
+    return roles
+
+
 def _breach(do: str, message: str) -> str | None:
-    """Which rule of the trade a refused move broke, if any: a refused `next` is only a slip."""
-    if do == "approve" and "cannot approve" in message:
+    """Which rule of the trade a refused move broke, if any: a refused `next` is only a slip, and an approval by
+    someone without the role is not a self-approval."""
+    if do == "approve" and "and cannot approve it" in message:
         return "self_approval"
     if do == "publish" and "only once approved" in message:
         return "published_unapproved"

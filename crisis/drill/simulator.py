@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -61,6 +62,12 @@ def simulation_start(scenario: Scenario) -> datetime:
     if scenario.start.weekday:
         day += timedelta(days=(WEEKDAYS.index(scenario.start.weekday) - ORIGIN.weekday()) % 7)
     return datetime.combine(day, time(hh, mm), tzinfo=zone).astimezone(timezone.utc)
+
+
+def brand_domain(brand: str) -> str:
+    """The brand as a domain label: ASCII letters and digits, accents dropped ("Ondine Télécom" → "ondinetelecom")."""
+    ascii_name = unicodedata.normalize("NFKD", brand).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_name.lower() if c.isalnum()) or "brand"
 
 
 def run_drill(scenario: Scenario, play: Play, *, seed: int = 0, settings: Settings, roster: DrillRoster | None = None,
@@ -135,7 +142,7 @@ class _Simulation:
         self.last_reply: str | None = None
         self.tally = Tally()
         self.last_ingest = timedelta(0)
-        self.contact = runtime.settings.contact or f"contact@{''.join(c for c in scenario.brand.lower() if c.isalnum())}.example"
+        self.contact = runtime.settings.contact or f"contact@{brand_domain(scenario.brand)}.example"
 
     @property
     def now(self) -> timedelta:
@@ -146,9 +153,9 @@ class _Simulation:
             if action.at is not None:
                 self._push(action.at, action, moves.Cue())
         self._trigger("start", None, moves.Cue())
-        end, stuck = self.scenario.duration, 0
-        while True:
-            at = min(self._next_instant(), end)
+        end, stuck, first = self.scenario.duration, 0, True
+        while True:  # the first instant is T+0 itself: what the MEL puts at T+0:00 happens at T+0, not at the next mention
+            at, first = (self.now if first else min(self._next_instant(), end)), False
             stuck = stuck + 1 if at == self.now else 0
             if stuck > 100:  # the same instant over and over: something due never gets done (a bug, never a content error)
                 raise RuntimeError(f"drill simulation stuck at {at} of {self.scenario.id}")
@@ -332,6 +339,12 @@ class _Simulation:
             if persona is not None:
                 moves.answer_message(self.runtime, self.ref, action.actor, persona.id, due.cue.channel or persona.platform,
                                      moves.text_of(args.get("text"), self.scenario.languages[0]))
+        elif action.do == "approve" and (roles := moves.not_theirs_to_approve(self.runtime, self.ref, action.actor,
+                                                                               args.get("reply") or self.last_reply)) is not None:
+            label = args.get("reply") or self.last_reply
+            if roles and label not in self.endorsed:  # passed on: the holders of the rule's roles approve, as on `reply_endorsed`
+                self.endorsed.add(label)
+                self._trigger("reply_endorsed", None, moves.Cue(roles=roles))
         elif action.do in ("delete", "hide"):
             moves.remove_message(self.runtime, self.ref, action.actor, action.do, args["target"], scenario=self.scenario, fired=self.fired_list)
         else:
