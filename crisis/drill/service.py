@@ -225,12 +225,7 @@ def not_theirs_to_approve(runtime: Runtime, ref: str, actor: str, label: str | N
             return None
         if reply.status != "draft":
             return ()
-        playbook = incidents.pinned_playbook(session, incident)
-        rule = replies._rule_in_force(playbook, incident, reply)
-        step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
-        values = {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}}
-        extra = step.approve.extra_roles(incident.severity, values) if step is not None and step.approve is not None else ()
-        roles = tuple(dict.fromkeys([*(rule.roles if rule else ()), *extra]))
+        roles = replies.approving_roles(incidents.pinned_playbook(session, incident), incident, reply)
     if not roles or set(runtime.roster.roles_of(actor)) & set(roles):
         return None
     return roles

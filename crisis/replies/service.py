@@ -165,7 +165,7 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
     reply = get_reply(session, ref, reply_id)
     playbook = pinned_playbook(session, incident)
     actor_of_record = actor
-    step = (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
+    step = _step_of(playbook, reply)
     edited = session.scalar(select(Event.id).where(Event.incident_id == incident.id, Event.kind == events.ReplyEdited.kind,
                                                    Event.data["reply"].as_string() == reply.label).limit(1))
     preapproved = step.preapproved if step is not None else None
@@ -175,9 +175,7 @@ def approve_reply(session: Session, clock: Clock, actor: str, ref: str, reply_id
         checked = (f"pre-approved statement, version {preapproved.version} approved by {preapproved.approved_by}; "
                    f"only declared values and facts differ, approved by the on-call")
     else:
-        rule = _rule_in_force(playbook, incident, reply)
-        values = {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}}
-        extra = step.approve.extra_roles(incident.severity, values) if step is not None and step.approve is not None else ()
+        rule, extra = _rule_in_force(playbook, incident, reply), _extra_roles(step, incident)
         if extra:  # the matrix: the base rule's roles and each extra role, all approving
             rule = Approval(tuple(dict.fromkeys([*(rule.roles if rule else ()), *extra])), rule.from_severity if rule else incident.severity)
         if not (reply.status == "approved" and rule and _four_eyes_problem(reply.decided_by or "", reply, rule, incident.severity, roster)):
@@ -223,6 +221,24 @@ def _file_sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def approving_roles(playbook: Playbook, incident: Incident, reply: Reply) -> tuple[str, ...]:
+    """The roles whose holders approve `reply` now: its step's rule in force and the approval matrix's extra roles
+    (empty when none is needed at the incident's severity)."""
+    rule = _rule_in_force(playbook, incident, reply)
+    return tuple(dict.fromkeys([*(rule.roles if rule else ()), *_extra_roles(_step_of(playbook, reply), incident)]))
+
+
+def _step_of(playbook: Playbook, reply: Reply):
+    return (playbook.find_step(reply.step_id) if reply.step_id else None) or next((s for s in playbook.steps if s.reply == reply.template), None)
+
+
+def _extra_roles(step, incident: Incident) -> tuple[str, ...]:
+    """The approval matrix's roles beyond the step's rule, for the incident's severity and what is known now."""
+    if step is None or step.approve is None:
+        return ()
+    return step.approve.extra_roles(incident.severity, {**(incident.signals or {}), **{f.fact_id: f.value for f in incident.facts}})
 
 
 def _rule_in_force(playbook: Playbook, incident: Incident, reply: Reply) -> Approval | None:
