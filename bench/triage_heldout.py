@@ -1,0 +1,47 @@
+"""Held-out recall: our own posts of bench/heldout_posts.jsonl through the real ingest, one by one.
+
+    python bench/triage_heldout.py
+
+Each post (80: 60 incident posts, six per shipped playbook, and 20 ordinary posts, hard negatives) is
+ingested alone into a fresh SQLite database as a mention of the brand "Lumen", exactly as
+bench/triage_dev.py does it (its `score`). Printed: the right-playbook count, the misses by text, the
+false alarms. Reference, same run, same engine: the development set's figure (../shared/datasets/
+triage_dev.jsonl, read at run time), which the queries were written against; the held-out set was
+written without reading it, and the queries are never fitted to its lines (bench/heldout_posts.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from crisis.playbook.loader import list_playbooks, load_playbook
+from crisis.settings import shipped_content
+
+from triage_dev import DATASETS, score
+
+HELDOUT = Path(__file__).resolve().with_name("heldout_posts.jsonl")
+
+
+def read_posts(path: Path) -> list[dict]:
+    """The posts of a JSON-lines file, one object a line."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main() -> None:
+    playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(shipped_content() / "playbooks"))}
+    sets = [("held-out (bench/heldout_posts.jsonl)", HELDOUT)]
+    if (DATASETS / "triage_dev.jsonl").is_file():
+        sets.append(("reference: dev set (triage_dev.jsonl)", DATASETS / "triage_dev.jsonl"))
+    for name, path in sets:
+        right, incidents, loud, ordinary, misses = score(playbooks, read_posts(path))
+        print(f"{name:<38} right playbook {right:>2} of {incidents} ({right / incidents:.0%}); "
+              f"ordinary posts opening an incident {loud} of {ordinary}")
+        if path == HELDOUT:
+            for miss in misses:
+                print(f"    {miss}")
+
+
+if __name__ == "__main__":
+    main()
