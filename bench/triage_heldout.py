@@ -35,7 +35,7 @@ def main() -> None:
     playbooks = {pb.id: pb for pb in map(load_playbook, list_playbooks(shipped_content() / "playbooks"))}
     posts = read_posts(HELDOUT)
     sets = [("held-out round 1 (queries fitted since)", [p for p in posts if p.get("round", 1) == 1], True),
-            ("held-out round 2 (never fitted)", [p for p in posts if p.get("round", 1) == 2], True)]
+            ("held-out round 2 (fitted since)", [p for p in posts if p.get("round", 1) == 2], True)]
     if (DATASETS / "triage_dev.jsonl").is_file():
         sets.append(("reference: dev set (triage_dev.jsonl)", read_posts(DATASETS / "triage_dev.jsonl"), False))
     for name, chosen, show in sets:
