@@ -94,6 +94,7 @@ ORDINARY = [
     "ngl the Lumen x Netflix ad was a bit cringe but I still laughed",
     "small bug in the Lumen app: the basket shows the wrong total, thought you should know",
     "Des pirates informatiques dans la nouvelle série Canal+, j'adore, avec un bol de céréales Lumen",
+    "Ce scandale de l'arbitrage vidéo au rugby, j'en reviens pas. Bon, apéro chips Lumen",
 ]
 
 
