@@ -43,7 +43,7 @@ def main() -> None:
             ("held-out round 3 (fitted since)", [p for p in posts if p.get("round", 1) == 3], True),
             ("held-out round 4 (fitted since)", [p for p in posts if p.get("round", 1) == 4], True),
             ("held-out round 5 (fitted since)", [p for p in posts if p.get("round", 1) == 5], True),
-            ("held-out round 6 (never fitted)", [p for p in posts if p.get("round", 1) == 6], True)]
+            ("held-out round 6 (fitted since)", [p for p in posts if p.get("round", 1) == 6], True)]
     if (DATASETS / "triage_dev.jsonl").is_file():
         sets.append(("reference: dev set (triage_dev.jsonl)", read_posts(DATASETS / "triage_dev.jsonl"), False))
     for name, chosen, show in sets:
