@@ -7,7 +7,8 @@ negatives, written before any query change and used since to find general phrasi
 per playbook and 10 ordinary, written after the round-1 changes and used since; round 3, 37: written
 after the round-2 changes and used since; round 4, 30: written after the round-3 changes and used since;
 round 5, 40: written after the round-4 changes and used since; round 6, 40: written after the
-round-5 changes and never fitted: the honest figure) is
+round-5 changes and used since; round 7, 26: written after the round-6 changes and never fitted: the
+honest figure) is
 ingested alone into a fresh SQLite database as a mention of the brand "Lumen", exactly as
 bench/triage_dev.py does it (its `score`). Printed: the right-playbook count, the misses by text, the
 false alarms. Reference, same run, same engine: the development set's figure (../shared/datasets/
@@ -43,7 +44,8 @@ def main() -> None:
             ("held-out round 3 (fitted since)", [p for p in posts if p.get("round", 1) == 3], True),
             ("held-out round 4 (fitted since)", [p for p in posts if p.get("round", 1) == 4], True),
             ("held-out round 5 (fitted since)", [p for p in posts if p.get("round", 1) == 5], True),
-            ("held-out round 6 (fitted since)", [p for p in posts if p.get("round", 1) == 6], True)]
+            ("held-out round 6 (fitted since)", [p for p in posts if p.get("round", 1) == 6], True),
+            ("held-out round 7 (never fitted)", [p for p in posts if p.get("round", 1) == 7], True)]
     if (DATASETS / "triage_dev.jsonl").is_file():
         sets.append(("reference: dev set (triage_dev.jsonl)", read_posts(DATASETS / "triage_dev.jsonl"), False))
     for name, chosen, show in sets:
