@@ -192,3 +192,16 @@ def test_the_common_words_are_kept_once_measured_and_measured_again_when_the_cac
         assert lexicon.read_shares(path) is None
     (tmp_path / "file").write_text("")
     lexicon.write_shares(tmp_path / "file" / "shares.json", measured)  # a folder that cannot be made: left alone, no error
+
+
+@pytest.mark.parametrize("objects", ["(compte OR instagram)", "(instagram OR compte)", "(instagram OR profil OR compte OR page)"])
+@pytest.mark.parametrize("others", [0, 1, 40])
+def test_a_match_names_the_tightest_words_whatever_the_other_playbooks(objects, others):
+    """Of two places a NEAR holds, the explanation names the tightest ("Instagram … piraté", not "compte … piraté"),
+    however the query orders its words and however many terms other playbooks bring (they renumber the units)."""
+    from crisis.playbook.model import QueryText
+    detections = {"hijacked_account": Detection({}, {}, 88, queries={"fr": QueryText(f"{objects} NEAR/6 pirat*", 1, 1, block=False)})}
+    for n in range(others):
+        detections[f"other_{n}"] = Detection({"en": tuple(f"word{n}x{k} thing{k}" for k in range(n % 7 + 1))}, {}, 88)
+    found = Matcher(detections).matching("@Acme votre compte Instagram a été piraté, ne cliquez sur rien")
+    assert [m.words for m in found if m.playbook_id == "hijacked_account"] == ["Instagram … piraté"]

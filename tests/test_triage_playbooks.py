@@ -53,6 +53,26 @@ NATURAL = [
     ("abusive_comments", "ferme ta gueule sale connard de community manager"),
     ("abusive_comments", "go back to your country you subhuman"),
     ("abusive_comments", "we know where you live, watch your back"),
+    # from bench/heldout_posts.jsonl, written before the queries that now hold them
+    ("hijacked_account", "le compte tiktok de lumen qui balance des arnaques crypto mdrr ils se sont fait pirater c sur"),
+    ("hijacked_account", "Lumen we can't log into our own insta anymore, someone changed the password and the 2FA email 😭 pls help"),
+    ("data_leak", "Lumen hit by ransomware, attackers say they stole customer files #databreach"),
+    ("data_leak", "BREAKING: Lumen confirms hackers accessed names, emails and phone numbers of 3 million customers"),
+    ("rumour", "La capture du soi-disant tweet de Lumen est un montage, c'est de l'intox"),
+    ("rumour", "Apparemment Lumen met de l'huile de palme cancérigène dans ses biscuits, ma cousine bosse là-bas"),
+    ("bad_buzz", "Lumen really tweeted a joke about the flood victims?? deleted it 10 min later but we all saw it. disgusting"),
+    ("misconduct_video", "Regardez la vidéo de l'employé Lumen qui frappe un client à la caisse, c'est dingue"),
+    ("misconduct_video", "un vigile de chez Lumen filmé en train d'insulter une cliente voilée, la vidéo tourne partout"),
+    ("misconduct_video", "Lumen manager caught on camera screaming at a disabled customer. disgusting"),
+    ("misconduct_video", "this Lumen delivery driver was caught on a doorbell cam kicking a dog. absolutely vile"),
+    ("product_recall", "j'ai trouvé un bout de plastique dans ma boite de céréales Lumen, c'est normal ??"),
+    ("product_recall", "Lumen is recalling its baby formula over salmonella fears, check your batch numbers"),
+    ("product_recall", "Ma fille a fait une réaction allergique avec les biscuits Lumen, il y a des arachides pas indiquées sur l'emballage"),
+    ("product_recall", "found a piece of metal in my Lumen granola bar, nearly broke a tooth"),
+    ("service_outage", "L'appli Lumen est encore en panne, impossible de payer depuis ce matin 😤"),
+    ("service_outage", "@Lumen your app has been down for 3 hours and I can't access my account. what's going on"),
+    ("service_outage", "ça fait 3 jours que l'appli Lumen bug, on peut plus rien commander, c'est quand que vous réparez ?"),
+    ("service_outage", "Lumen outage again?? website keeps crashing at checkout"),
 ]
 
 ORDINARY = [
@@ -67,6 +87,14 @@ ORDINARY = [
     "Je cherche un avis sur ce restaurant avant d'y aller",
     "the campaign for the new stadium starts on Monday",
     "Le scandale de Panama revient dans l'actualité",  # a single word opens nothing by itself
+    # hard negatives from bench/heldout_posts.jsonl: the words of a crisis in another sense
+    "my kitchen tap has a leak again, anyone got a plumber to recommend? not Lumen related lol",
+    "Le serveur du resto Lumen était adorable, filmé notre anniversaire avec mon tel, merci !",
+    "Lumen rappelle que ses magasins seront ouverts le 11 novembre",
+    "ngl the Lumen x Netflix ad was a bit cringe but I still laughed",
+    "small bug in the Lumen app: the basket shows the wrong total, thought you should know",
+    "Des pirates informatiques dans la nouvelle série Canal+, j'adore, avec un bol de céréales Lumen",
+    "Ce scandale de l'arbitrage vidéo au rugby, j'en reviens pas. Bon, apéro chips Lumen",
 ]
 
 

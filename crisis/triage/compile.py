@@ -92,8 +92,9 @@ def compile_query(node: Node, locate: Locate) -> Callable[[Any], list[Hit] | Non
         spans = _compile_spans(node, locate)
 
         def holds(ctx):
+            # the tightest place, then the leftmost: the words named never depend on how the units happen to be numbered
             found = spans(ctx)
-            return list(found[0][2]) if found else None
+            return list(min(found, key=lambda at: (at[1] - at[0], at[0]))[2]) if found else None
         return holds
     if isinstance(node, Field):
         return lambda ctx: [] if node.holds(ctx.fields) else None
