@@ -354,12 +354,21 @@ class _Simulation:
                           contact=self.contact, start=self.start)
 
     def _asleep(self, actor: str) -> bool:
-        """A person holding only silent levels' roles does not answer until the incident is escalated above them."""
-        member = self.play.member(actor)
+        """A person holding only silent levels' roles does not answer until the incident is escalated above them; an
+        incident that opens above them (a post of the brand's own account can open one straight at SEV1, escalated
+        by nobody) wakes them once the pager reaches someone awake."""
         silent = set(self.scenario.silent_levels)
-        if member is None or not silent or not set(member.roles) <= silent:
+        if not self._silent(actor, silent):
             return False
-        return not any(isinstance(m.event, ev.Escalated) and m.event.to not in silent for m in self.moments)
+        if any(isinstance(m.event, ev.Escalated) and m.event.to not in silent for m in self.moments):
+            return False
+        opened_above = any(isinstance(m.event, ev.Opened) and m.event.level not in silent for m in self.moments)
+        return not (opened_above and any(isinstance(m.event, ev.Paged) and any(not self._silent(p["person"], silent) for p in m.event.people)
+                                         for m in self.moments))
+
+    def _silent(self, actor: str, silent: set[str]) -> bool:
+        member = self.play.member(actor)
+        return bool(silent) and member is not None and set(member.roles) <= silent
 
     # reading the timeline -------------------------------------------------------------------------
     def _scan(self) -> None:

@@ -128,26 +128,27 @@ def _compile_spans(node: Node, locate: Locate) -> Callable[[Any], list[tuple[int
     if isinstance(node, Any_):
         # the plain terms of an OR are looked up together: one set intersection instead of a call per term
         terms: dict[int, Term] = {}
-        phrases, others = [], []
+        phrases: dict[int | None, list] = {}  # a phrase's first word's unit (None: not known) → the phrases it starts
+        others = []
         for child in node.children:
             if isinstance(child, Term):
                 terms.setdefault(locate(child), child)
             elif isinstance(child, Phrase):
                 at = locate(child)
-                phrases.append((getattr(at, "first", None), child, at, len(child.words) - 1))
+                phrases.setdefault(getattr(at, "first", None), []).append((child, at, len(child.words) - 1))
             else:
                 others.append(_compile_spans(child, locate))
-        wanted = frozenset(terms)
+        wanted, firsts, anywhere = frozenset(terms), frozenset(phrases) - {None}, phrases.get(None, [])
 
         def any_spans(ctx):
             found = []
-            if wanted:
-                positions = ctx.positions
-                for unit in wanted.intersection(positions):
-                    term = terms[unit]
-                    found.extend((p, p, ((term, p, p),)) for p in positions[unit])
-            for first, phrase, at, last in phrases:
-                if first is None or first in ctx.positions:
+            positions = ctx.positions
+            for unit in wanted.intersection(positions):
+                term = terms[unit]
+                found.extend((p, p, ((term, p, p),)) for p in positions[unit])
+            # only the phrases whose first word the text met: an OR of thirty phrases costs one set intersection
+            for unit in (*firsts.intersection(positions), None) if anywhere else firsts.intersection(positions):
+                for phrase, at, last in phrases[unit]:
                     found.extend((p, p + last, ((phrase, p, p + last),)) for p in at(ctx))
             for part in others:
                 found.extend(part(ctx))
