@@ -93,3 +93,13 @@ def workspace(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
     context.settings.cache_clear()
     yield tmp_path / "ws"
     context.reset()
+
+
+@pytest.fixture
+def sql(workspace, database_url):
+    """Statements run straight on the test's database, as someone with its password would (tests/tamper.py)."""
+    from tests.tamper import Sql
+
+    runner = Sql(database_url)
+    yield runner
+    runner.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_audit_tamper import Sql
+from tests.tamper import Sql
 
 
 @pytest.fixture

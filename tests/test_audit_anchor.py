@@ -16,15 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crisis.cli import app
-from tests.test_audit_tamper import KEY, Sql, mallory
+from tests.test_audit_tamper import KEY, mallory
 from tests.test_replies_cli import Hook
-
-
-@pytest.fixture
-def sql(workspace, database_url):
-    runner = Sql(database_url)
-    yield runner
-    runner.engine.dispose()
 
 
 @pytest.fixture

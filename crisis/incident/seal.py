@@ -55,6 +55,23 @@ class AuditKey:
         return f"AuditKey({self.id}, {len(self.retired)} retired)"
 
 
+class SealOrder:
+    """A chain's seals read in order: `late(seal)` says whether the key that sealed this entry was retired before a key
+    that sealed an earlier one (written with an old audit key after the rotation)."""
+
+    def __init__(self, key: AuditKey | None) -> None:
+        self.key, self.newest = key, None
+
+    def late(self, seal: str | None) -> bool:
+        age = self.key.age(seal) if self.key is not None else None
+        if age is None:
+            return False
+        if self.newest is not None and age > self.newest:
+            return True
+        self.newest = age
+        return False
+
+
 def _key_id(secret: bytes) -> str:
     return "hmac-sha256:" + hashlib.sha256(b"crisis audit key\0" + secret).hexdigest()[:12]
 

@@ -12,7 +12,7 @@ from crisis.errors import RefusedError
 from crisis.incident.chain import GENESIS, Break, event_hash
 from crisis.incident.events import TimelineEvent
 from crisis.incident.models import Event, Incident
-from crisis.incident.seal import CLOCK, KEY_ENV, SEAL, AuditKey, audit_key, fixed_clock_allowed, seal_data
+from crisis.incident.seal import CLOCK, KEY_ENV, SEAL, AuditKey, SealOrder, audit_key, fixed_clock_allowed, seal_data
 
 __all__ = ["Break", "ChainCheck", "append_event", "check_chain", "find_downgrades", "find_event", "list_events", "verify_chain"]
 
@@ -85,7 +85,7 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
     """Walk the incident's chain (its `timeline` if already read): each link, each hash (each HMAC when `key`, or one
     of the keys it retired, sealed the event), the head the incident records. A plain event after a keyed one is a chain
     recomputed without the key."""
-    check, prev, expected, keyed_at, newest = ChainCheck(incident.ref), GENESIS, 1, None, None
+    check, prev, expected, keyed_at, order = ChainCheck(incident.ref), GENESIS, 1, None, SealOrder(key)
     for event in list_events(session, incident) if timeline is None else timeline:
         check.events += 1
         check.fixed_clock += CLOCK in event.data
@@ -105,17 +105,15 @@ def check_chain(session: Session, incident: Incident, *, key: AuditKey | None, t
             check.first_keyed = check.first_keyed or event.id
         else:
             check.last_plain = (event.id, event.seq)
-        age = key.age(seal) if key is not None else None
-        if age is not None and newest is not None and age > newest:
+        if order.late(seal):
             check.broken = Break(incident.ref, event.seq, "is sealed with a key retired before the one of an event before it: "
                                                           "it was written with an old audit key after the rotation")
             return check
-        if age is not None:
-            newest = age if newest is None else min(newest, age)
-            if age == 0:
-                check.first_current = check.first_current or event.id
-            else:
-                check.last_retired = (event.id, event.seq)
+        age = key.age(seal) if key is not None else None
+        if age == 0:
+            check.first_current = check.first_current or event.id
+        elif age is not None:
+            check.last_retired = (event.id, event.seq)
         secret = key.secret_for(seal) if key is not None else None
         if seal is not None and secret is None:
             check.unchecked += 1

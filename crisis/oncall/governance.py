@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crisis.clock import Clock
 from crisis.errors import ConflictError, ContentError, RefusedError
 from crisis.incident.chain import GENESIS, event_hash
-from crisis.incident.seal import KEY_ENV, AuditKey, audit_key
+from crisis.incident.seal import KEY_ENV, AuditKey, SealOrder, audit_key
 from crisis.oncall.models import AppliedRoster
 
 if TYPE_CHECKING:
@@ -136,14 +136,8 @@ def _trusted(row: AppliedRoster, key: AuditKey | None, keyed_since: int) -> bool
 def _sealed_after_rotation(rows: list[AppliedRoster], key: AuditKey | None) -> set[int]:
     """The entries sealed with a key retired before the key of an entry before them: written with an old audit key
     after the rotation."""
-    late, newest = set(), None
-    for row in rows:
-        age = key.age(row.seal) if key is not None else None
-        if age is not None and newest is not None and age > newest:
-            late.add(row.seq)
-        elif age is not None:
-            newest = age if newest is None else min(newest, age)
-    return late
+    order = SealOrder(key)
+    return {row.seq for row in rows if order.late(row.seal)}
 
 
 def _keyed_since(rows: list[AppliedRoster]) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crisis.errors import ContentError, CrisisError, TamperedError, UsageError
 from crisis.incident.chain import GENESIS, event_hash
-from crisis.incident.seal import KEY_ENV, SEAL, AuditKey
+from crisis.incident.seal import KEY_ENV, SEAL, AuditKey, SealOrder
 
 MANIFEST = "MANIFEST.json"
 TIMELINE = "timeline.json"
@@ -88,7 +88,7 @@ def chain_problems(raw: bytes, head: str | None, *, key: AuditKey | None = None)
         ref, events = timeline["ref"], timeline["events"]
     except (ValueError, KeyError, TypeError) as exc:
         return [f"{TIMELINE}: not a timeline ({exc})"], 0
-    problems, prev, unchecked, keyed, newest = [], GENESIS, 0, False, None
+    problems, prev, unchecked, keyed, order = [], GENESIS, 0, False, SealOrder(key)
     for expected, event in enumerate(events, start=1):
         try:
             at = datetime.fromisoformat(event["at"])
@@ -96,11 +96,9 @@ def chain_problems(raw: bytes, head: str | None, *, key: AuditKey | None = None)
             if keyed and seal is None:
                 problems.append(f"{TIMELINE}: event #{event['seq']} is not keyed though an event before it is: recomputed without the key")
             keyed = keyed or seal is not None
-            age = key.age(seal) if key is not None else None
-            if age is not None and newest is not None and age > newest:
+            if order.late(seal):
                 problems.append(f"{TIMELINE}: event #{event['seq']} is sealed with a key retired before the one of an event "
                                 "before it: written with an old key after the rotation")
-            newest = newest if age is None else age if newest is None else min(newest, age)
             secret = key.secret_for(seal) if key is not None else None
             if seal is not None and secret is None:
                 unchecked, recomputed = unchecked + 1, event["hash"]
